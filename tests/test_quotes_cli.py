@@ -1,0 +1,26 @@
+"""`quotecheck quotes`: quotations and who the text credits, no corpus needed."""
+
+import json
+
+from click.testing import CliRunner
+
+from verifier.cli import cli
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_quotes_json_gives_text_and_positions():
+    result = run("quotes", "--format", "json", "--text", 'Reid said the raids should "back off" now.')
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    [quote] = doc["files"][0]["quotes"]
+    assert quote["text"] == "back off"
+    assert (quote["line"], quote["column"], quote["end_line"], quote["end_column"]) == (1, 28, 1, 36)
+
+
+def test_quotes_missing_file_is_one_line_and_exit_2(tmp_path):
+    result = run("quotes", str(tmp_path / "nope.txt"))
+    assert result.exit_code == 2
+    assert "no such file" in result.output
