@@ -17,7 +17,7 @@ def test_quotes_json_gives_text_and_positions():
     doc = json.loads(result.output)
     [quote] = doc["files"][0]["quotes"]
     assert quote["text"] == "back off"
-    assert (quote["line"], quote["column"], quote["end_line"], quote["end_column"]) == (1, 28, 1, 36)
+    assert (quote["line"], quote["column"], quote["end_line"], quote["end_column"]) == (1, 29, 1, 37)  # the words, 1-based; end is exclusive
 
 
 def test_quotes_missing_file_is_one_line_and_exit_2(tmp_path):
