@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .align import draft_tokens
 from .attribute import attribute_quotations
+from .corpus import Corpus
 from .find import find_quotations
+from .judge import judge, speakers_for
+from .match import best_alignments
 from .models import Attribution, Finding, Quotation
 from .read import Document
 
@@ -56,3 +60,45 @@ def summary_counts(findings: list[Finding]) -> dict[str, int]:
     for finding in findings:
         counts[finding.verdict] = counts.get(finding.verdict, 0) + 1
     return counts
+
+
+@dataclass
+class FileReport:
+    """The findings for one document."""
+
+    path: str
+    findings: list[Finding]
+
+    def to_json(self) -> dict:
+        """Return the DESIGN.md `files[]` object."""
+        return {"path": self.path, "quotes": [f.to_json() for f in self.findings]}
+
+
+def check_document(document: Document, corpus: Corpus) -> FileReport:
+    """Return the findings for every quotation in a document, checked against the corpus."""
+    findings: list[Finding] = []
+    for found in quotations_in(document):
+        finding = check_quotation(found.quotation, found.attribution, corpus)
+        if finding is None:
+            continue
+        finding.line, finding.column = found.line, found.column
+        finding.end_line, finding.end_column = found.end_line, found.end_column
+        findings.append(finding)
+    return FileReport(document.path, findings)
+
+
+def check_quotation(quotation: Quotation, attribution: Attribution | None, corpus: Corpus) -> Finding | None:
+    """Return the finding for one quotation (None when it is not speech and matches nothing)."""
+    tokens = draft_tokens(quotation.text)
+    if not any(t.kind == "word" for t in tokens):
+        return None
+    credited = attribution.name if attribution and attribution.name else None
+    speaker_ids = [s.id for s, _ in speakers_for(corpus, credited)] if credited else []
+    alignments = best_alignments(corpus, tokens, speaker_ids)
+    return judge(quotation, attribution, tokens, alignments, corpus)
+
+
+def summary(reports: list[FileReport]) -> dict[str, int]:
+    """Return the DESIGN.md summary: files, quotes, and a count for each verdict."""
+    findings = [f for r in reports for f in r.findings]
+    return {"files": len(reports), "quotes": len(findings), **summary_counts(findings)}

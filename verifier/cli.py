@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -55,6 +56,80 @@ def quotes(paths: tuple[str, ...], inline_text: str | None, fmt: str) -> None:
             att = q["attribution"]
             who = f'{att["name"] or att["mention"]} ({att["cue"]})' if att else "no attribution"
             click.echo(f'  {q["line"]}:{q["column"]}  “{q["text"]}”  — {who}')
+
+
+FAIL_ON = ("misattributed", "drift", "unverified", "never")
+
+
+def _open_corpus(path: str | None):
+    from .corpus import Corpus, CorpusError
+    from .records import default_corpus_path
+
+    try:
+        return Corpus.open(path if path else default_corpus_path(), readonly=True)
+    except CorpusError as exc:
+        _fail(str(exc))
+
+
+def _collect(paths: tuple[str, ...], inline_text: str | None) -> tuple[list, list[str]]:
+    """Return the documents to check and the one-line errors for paths that could not be read."""
+    from .read import document_from_text
+    from .walk import expand_paths
+
+    documents, errors = [], []
+    if inline_text is not None:
+        documents.append(document_from_text(inline_text, "<text>"))
+    for path, skipped in expand_paths(paths):
+        if skipped:
+            click.echo(f"quotecheck: {skipped}", err=True)
+            continue
+        try:
+            documents.append(read_document(path))
+        except InputError as exc:
+            errors.append(str(exc))
+    return documents, errors
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--text", "inline_text", help="Check this paragraph instead of files.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="misattributed", show_default=True,
+              help="Exit 1 on findings at or above this level. 'misattributed' also fails on "
+                   "error-severity drift (negation and number flips).")
+def check(paths: tuple[str, ...], inline_text: str | None, fmt: str, corpus_path: str | None,
+          fail_on: str) -> None:
+    """Check the quotations in PATHS (files, folders, - for stdin) against the corpus."""
+    from .check import check_document
+    from .gate import fails
+
+    if not paths and inline_text is None:
+        _fail("nothing to check: give PATH..., - for stdin, or --text")
+    documents, errors = _collect(paths, inline_text)
+    for error in errors:
+        click.echo(f"quotecheck: {error}", err=True)
+    if not documents:
+        sys.exit(2)
+    corpus = _open_corpus(corpus_path)
+    with corpus:
+        reports = [check_document(d, corpus) for d in documents]
+    if fmt == "json":
+        from .report import to_json
+
+        click.echo(to_json(reports))
+    else:
+        from .report import to_text
+
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        click.echo(to_text(reports, click.style if colour else _plain_style))
+    if errors:
+        sys.exit(2)
+    sys.exit(1 if fails(reports, fail_on) else 0)
+
+
+def _plain_style(text: str, **_: object) -> str:
+    return text
 
 
 def main() -> None:

@@ -1,0 +1,96 @@
+"""The checker's verdicts on drafts written from the seed articles (spec table)."""
+
+import pytest
+
+from verifier.check import check_document
+from verifier.read import document_from_text
+
+
+def check(corpus, text: str):
+    return check_document(document_from_text(text), corpus).findings
+
+
+@pytest.mark.parametrize(
+    "draft, verdict, speaker, kinds",
+    [
+        # verified: same words, whatever the marks, case, end punctuation, fragment, ellipsis, brackets
+        ('"We\'re of course aware of these concerns."', "verified", "Josh Earnest", []),
+        ("“the enforcement strategy and priorities that the administration has articulated”",
+         "verified", "Josh Earnest", []),
+        ('"A number of us are extremely concerned. … We’ve made contact with the Department of '
+         'Homeland Security."', "verified", "Harry Reid", []),
+        ('"I don\'t want any problems [with reform] and I\'m not backing off."', "verified",
+         "Barack Obama", ["bracketed"]),
+        ('"They are desperately trying to escape violence in their home countries"', "verified",
+         "Nancy Pelosi", []),
+        # drift
+        ('"consistent with the need to respect due process"', "drift", "Josh Earnest", ["replaced"]),
+        ('"But the enforcement strategy and priorities that the administration has articulated '
+         'are going to change."', "drift", "Josh Earnest", ["negation"]),
+        ('"The mothers and children are the subjects of these proceedings."', "drift", "Nancy Pelosi",
+         ["deleted"]),
+        ('"there may be some gaps in implementation of the policies"', "drift", "Barack Obama", ["spelling"]),
+        ('"The Department of Homeland Security arrested 212 people."', None, None, None),
+    ],
+)
+def test_verdicts(corpus, draft, verdict, speaker, kinds):
+    findings = check(corpus, draft)
+    if verdict is None:
+        assert [f.verdict for f in findings] in ([], ["unverified"])
+        return
+    [finding] = findings
+    assert finding.verdict == verdict
+    assert finding.speaker == speaker
+    assert [c.kind for c in finding.changes] == kinds
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        '"These raids will stop next week, and every family will be safe at home again."',
+        '"The weather in Las Vegas was pleasant for the press conference on Thursday afternoon."',
+    ],
+)
+def test_words_not_in_the_corpus_are_unverified(corpus, draft):
+    [finding] = check(corpus, draft)
+    assert finding.verdict == "unverified"
+    assert finding.speaker is None and finding.source is None
+
+
+@pytest.mark.parametrize(
+    "draft", ['Democrats call it a "deterrence" strategy.', 'She watched "Meet the Press" on Sunday.']
+)
+def test_scare_quotes_and_titles_are_not_findings(corpus, draft):
+    assert check(corpus, draft) == []
+
+
+def test_negation_flip_is_an_error(corpus):
+    [finding] = check(corpus, '"the enforcement strategy and priorities are going to change"')
+    assert finding.verdict == "drift"
+    assert finding.severity == "error"
+    assert {"kind": "negation", "draft": "", "original": "not"} in [c.to_json() for c in finding.changes]
+
+
+def test_fixing_the_sources_typo_is_minor(corpus):
+    [finding] = check(corpus, '"there may be some gaps in implementation of the policies"')
+    assert finding.severity == "info"
+
+
+def test_second_hand_quote_carries_a_note_naming_the_relay(corpus):
+    [finding] = check(corpus, '"there may be some gaps in implementation of  the polices"')
+    assert finding.verdict == "verified"
+    assert any("second-hand" in note and "advocate" in note for note in finding.notes)
+
+
+def test_finding_shows_the_source(corpus):
+    [finding] = check(corpus, '"female agents and medical personnel"')
+    assert finding.speaker == "Jeh Johnson"
+    assert finding.source.publisher == "The Hill"
+    assert finding.source.title == "White House: Deportation raids won't stop"
+    assert finding.original == "female agents and medical personnel"
+
+
+def test_positions_point_at_the_quoted_words(corpus):
+    text = 'Intro line.\nReid said they should "back off" now.'
+    [finding] = check(corpus, text)
+    assert (finding.line, finding.column, finding.end_line, finding.end_column) == (2, 24, 2, 32)

@@ -1,0 +1,315 @@
+"""The corpus of verbatim quotes: SQLite through sqlite-utils, behind one small API.
+
+Tables: `sources`, `speakers` (with `aliases`: every name, alias and
+affiliation a text may use), `quotes`, a contentless FTS5 index of each
+quote's word keys for candidate retrieval, and `terms` (how many quotes hold
+each word) so retrieval can pick a quotation's rarest words without scanning
+the index. `meta` records the schema version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .models import CorpusQuote, Source, Speaker
+from .normalize import fold, index_text
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS sources (
+    id TEXT PRIMARY KEY, publisher TEXT NOT NULL, title TEXT NOT NULL, date TEXT, url TEXT);
+CREATE INDEX IF NOT EXISTS sources_url ON sources(url);
+CREATE TABLE IF NOT EXISTS speakers (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT, affiliations TEXT NOT NULL DEFAULT '[]',
+    gender TEXT, qid TEXT);
+CREATE INDEX IF NOT EXISTS speakers_qid ON speakers(qid);
+CREATE TABLE IF NOT EXISTS aliases (
+    key TEXT NOT NULL, speaker_id TEXT NOT NULL, alias TEXT NOT NULL, kind TEXT NOT NULL,
+    PRIMARY KEY (key, speaker_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quotes (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, text TEXT NOT NULL,
+    speaker_id TEXT NOT NULL, source_id TEXT NOT NULL, context TEXT, relayed_by TEXT);
+CREATE INDEX IF NOT EXISTS quotes_speaker ON quotes(speaker_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS quotes_fts USING fts5(
+    words, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+
+class CorpusError(Exception):
+    """A corpus file that cannot be used; the message is one line for the user."""
+
+
+def name_key(name: str) -> str:
+    """Return the key a speaker name or alias is looked up by ("The Spokesman" -> "the spokesman")."""
+    return " ".join(re.findall(r"[^\W_]+", fold(name)))
+
+
+def slug(name: str) -> str:
+    """Return an id made from a name ("Nancy Pelosi" -> "nancy-pelosi")."""
+    return "-".join(re.findall(r"[^\W_]+", fold(name)))[:80] or "unknown"
+
+
+def quote_id(text: str, speaker_id: str, source_id: str) -> str:
+    """Return the stable content hash that identifies a quote record."""
+    digest = hashlib.sha1(f"{speaker_id}\x1f{source_id}\x1f{text}".encode()).hexdigest()
+    return digest[:16]
+
+
+@dataclass(frozen=True)
+class QuoteRecord:
+    """A quote to store: its words and the ids of its speaker, source and relay."""
+
+    text: str
+    speaker_id: str
+    source_id: str
+    context: str | None = None
+    relayed_by: str | None = None
+
+    @property
+    def id(self) -> str:
+        """Return the record's stable content hash."""
+        return quote_id(self.text, self.speaker_id, self.source_id)
+
+
+class Corpus:
+    """An open corpus database. Use `Corpus.open(path)`; close with `close()` or `with`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+        self._speakers: dict[str, Speaker] = {}
+        self._sources: dict[str, Source] = {}
+
+    # -- opening -------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike, create: bool = False, readonly: bool = False) -> Corpus:
+        """Return the corpus at `path`, creating an empty one if `create`; raise CorpusError if unusable."""
+        path = os.fspath(path)
+        exists = os.path.exists(path)
+        if not exists and not create:
+            raise CorpusError(f"{path}: no such corpus file")
+        if exists and os.path.isdir(path):
+            raise CorpusError(f"{path}: is a folder, not a corpus file")
+        if exists and os.path.getsize(path) > 0:
+            with open(path, "rb") as handle:
+                if handle.read(16) != b"SQLite format 3\x00":
+                    raise CorpusError(f"{path}: not a quotecheck corpus (not an SQLite database)")
+        try:
+            if readonly:
+                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30,
+                                       check_same_thread=False)
+            else:
+                conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            corpus = cls(conn, path)
+            corpus._check_schema(create and not readonly)
+        except sqlite3.DatabaseError as exc:
+            raise CorpusError(f"{path}: not a usable corpus ({exc})") from None
+        return corpus
+
+    def _check_schema(self, create: bool) -> None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" not in tables:
+            if tables - {"sqlite_sequence"} and not {"quotes", "speakers"} <= tables:
+                raise CorpusError(f"{self.path}: an SQLite database, but not a quotecheck corpus")
+            if not create:
+                raise CorpusError(f"{self.path}: not a quotecheck corpus (no schema)")
+            with self.conn:
+                self.conn.executescript(SCHEMA)
+                self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                                  (str(SCHEMA_VERSION),))
+            return
+        row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        version = int(row[0]) if row and str(row[0]).isdigit() else 0
+        if version > SCHEMA_VERSION:
+            raise CorpusError(
+                f"{self.path}: corpus schema version {version} is newer than this quotecheck "
+                f"understands ({SCHEMA_VERSION}); upgrade quotecheck"
+            )
+        if version < 1:
+            raise CorpusError(f"{self.path}: not a quotecheck corpus (no schema version)")
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def meta(self, key: str) -> str | None:
+        """Return a value from the meta table, or None."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # -- writing -------------------------------------------------------------
+    def add(self, speakers: Iterable[Speaker] = (), sources: Iterable[Source] = (),
+            quotes: Iterable[QuoteRecord] = ()) -> int:
+        """Store speakers, sources and quotes in one transaction; return how many quotes were new."""
+        with self.conn:
+            for speaker in speakers:
+                self._put_speaker(speaker)
+            for source in sources:
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
+                    (source.id, source.publisher, source.title, source.date, source.url),
+                )
+            return self._put_quotes(quotes)
+
+    def _put_speaker(self, speaker: Speaker) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO speakers VALUES (?, ?, ?, ?, ?, ?)",
+            (speaker.id, speaker.name, speaker.role, json.dumps(list(speaker.affiliations)),
+             speaker.gender, speaker.qid),
+        )
+        rows = [(name_key(speaker.name), speaker.id, speaker.name, "name")]
+        rows += [(name_key(a), speaker.id, a, "alias") for a in speaker.aliases]
+        rows += [(name_key(a), speaker.id, a, "affiliation") for a in speaker.affiliations]
+        self.conn.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)",
+                              [r for r in rows if r[0]])
+        self._speakers.pop(speaker.id, None)
+
+    def _put_quotes(self, quotes: Iterable[QuoteRecord]) -> int:
+        added = 0
+        df: Counter[str] = Counter()
+        for record in quotes:
+            cursor = self.conn.execute(
+                "INSERT OR IGNORE INTO quotes (id, text, speaker_id, source_id, context, relayed_by)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (record.id, record.text, record.speaker_id, record.source_id, record.context,
+                 record.relayed_by),
+            )
+            if cursor.rowcount != 1:
+                continue
+            indexed = index_text(record.text)
+            self.conn.execute("INSERT INTO quotes_fts (rowid, words) VALUES (?, ?)",
+                              (cursor.lastrowid, indexed))
+            df.update(set(indexed.split()))
+            added += 1
+        if df:
+            self.conn.executemany(
+                "INSERT INTO terms VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+                df.items(),
+            )
+        return added
+
+    # -- reading -------------------------------------------------------------
+    def speaker(self, speaker_id: str) -> Speaker | None:
+        """Return the speaker with this id, or None."""
+        if speaker_id not in self._speakers:
+            row = self.conn.execute("SELECT * FROM speakers WHERE id=?", (speaker_id,)).fetchone()
+            if row is None:
+                return None
+            aliases = tuple(
+                r[0] for r in self.conn.execute(
+                    "SELECT alias FROM aliases WHERE speaker_id=? AND kind='alias' ORDER BY alias",
+                    (speaker_id,))
+            )
+            self._speakers[speaker_id] = Speaker(
+                id=row[0], name=row[1], aliases=aliases, role=row[2],
+                affiliations=tuple(json.loads(row[3] or "[]")), gender=row[4], qid=row[5],
+            )
+        return self._speakers[speaker_id]
+
+    def source(self, source_id: str) -> Source | None:
+        """Return the source with this id, or None."""
+        if source_id not in self._sources:
+            row = self.conn.execute("SELECT * FROM sources WHERE id=?", (source_id,)).fetchone()
+            if row is None:
+                return None
+            self._sources[source_id] = Source(*row)
+        return self._sources[source_id]
+
+    def _quote(self, row: tuple) -> CorpusQuote:
+        rowid, qid, text, speaker_id, source_id, context, relayed_by = row
+        speaker = self.speaker(speaker_id) or Speaker(speaker_id, speaker_id)
+        source = self.source(source_id) or Source(source_id, "unknown", "unknown")
+        relay = self.speaker(relayed_by) if relayed_by else None
+        return CorpusQuote(id=qid, text=text, speaker=speaker, source=source, context=context,
+                           relayed_by=relay)
+
+    def quotes(self, speaker_id: str | None = None, limit: int | None = None,
+               offset: int = 0) -> Iterator[CorpusQuote]:
+        """Yield stored quotes in insertion order, optionally one speaker's only."""
+        sql = "SELECT rowid, id, text, speaker_id, source_id, context, relayed_by FROM quotes"
+        params: list = []
+        if speaker_id:
+            sql += " WHERE speaker_id=?"
+            params.append(speaker_id)
+        sql += " ORDER BY rowid LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset]
+        for row in self.conn.execute(sql, params):
+            yield self._quote(row)
+
+    def quotes_by_rowid(self, rowids: list[int]) -> list[CorpusQuote]:
+        """Return the quotes with these row ids, in the order given."""
+        if not rowids:
+            return []
+        marks = ",".join("?" * len(rowids))
+        rows = {
+            r[0]: r for r in self.conn.execute(
+                "SELECT rowid, id, text, speaker_id, source_id, context, relayed_by FROM quotes"
+                f" WHERE rowid IN ({marks})", rowids)
+        }
+        return [self._quote(rows[i]) for i in rowids if i in rows]
+
+    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """Return how many quotes hold each term (absent terms are left out)."""
+        terms = list(dict.fromkeys(terms))
+        out: dict[str, int] = {}
+        for i in range(0, len(terms), 500):
+            chunk = terms[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(f"SELECT term, df FROM terms WHERE term IN ({marks})", chunk))
+        return out
+
+    def match_rowids(self, fts_query: str, limit: int, ranked: bool = True,
+                     speaker_ids: Iterable[str] = ()) -> list[int]:
+        """Return row ids of quotes matching an FTS5 query (best bm25 first when `ranked`),
+        only those of `speaker_ids` when given."""
+        speaker_ids = list(speaker_ids)
+        where = ""
+        if speaker_ids:
+            marks = ",".join("?" * len(speaker_ids))
+            where = f" AND rowid IN (SELECT rowid FROM quotes WHERE speaker_id IN ({marks}))"
+        order = " ORDER BY bm25(quotes_fts)" if ranked else ""
+        sql = f"SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?{where}{order} LIMIT ?"
+        return [r[0] for r in self.conn.execute(sql, (fts_query, *speaker_ids, limit))]
+
+    def speakers_named(self, name: str) -> list[tuple[Speaker, str]]:
+        """Return (speaker, how) for every speaker a name or alias refers to; how is name/alias/affiliation."""
+        rows = self.conn.execute("SELECT speaker_id, kind FROM aliases WHERE key=?", (name_key(name),))
+        out = []
+        for speaker_id, kind in rows.fetchall():
+            speaker = self.speaker(speaker_id)
+            if speaker:
+                out.append((speaker, kind))
+        return out
+
+    def speaker_counts(self) -> list[tuple[Speaker, int]]:
+        """Return every speaker with the number of quotes stored for them, most first."""
+        rows = self.conn.execute(
+            "SELECT s.id, COUNT(q.rowid) AS n FROM speakers s LEFT JOIN quotes q ON q.speaker_id = s.id"
+            " GROUP BY s.id ORDER BY n DESC, s.name"
+        ).fetchall()
+        return [(self.speaker(sid), n) for sid, n in rows if self.speaker(sid)]
+
+    def stats(self) -> dict[str, int]:
+        """Return counts of quotes, speakers, sources and terms, and the file size in bytes."""
+        count = {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                 for t in ("quotes", "speakers", "sources", "terms")}
+        count["bytes"] = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+        return count

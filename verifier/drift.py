@@ -1,0 +1,123 @@
+"""Turn an alignment into the word-level changes an editor reads, each with a kind.
+
+Kinds: replaced, inserted, deleted (plain wording changes), negation and number
+(meaning flips: errors), spelling (a typo fixed, a contraction spelled out:
+minor), elided (an ellipsis standing for omitted words) and bracketed (the
+writer's words in [brackets]); the last two are not drift.
+"""
+
+from __future__ import annotations
+
+from .align import Op, Token, similar_spelling
+from .models import Change
+from .normalize import Word
+
+NEGATIONS = frozenset(
+    "not no never nor neither none nobody nothing nowhere cannot without "
+    "dont doesnt didnt wont wouldnt cant couldnt shouldnt isnt arent wasnt werent "
+    "hasnt havent hadnt aint mustnt neednt shant".split()
+)
+NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+    "eighty ninety hundred thousand million billion trillion dozen half twice percent".split()
+)
+NOT_DRIFT = frozenset({"elided", "bracketed"})
+MEANING_FLIPS = frozenset({"negation", "number"})
+
+
+IRREGULAR_CONTRACTIONS = {"wont": "will", "cant": "can", "shant": "shall", "aint": "is"}
+
+
+def _negation_count(keys: list[str]) -> int:
+    return sum(k in NEGATIONS for k in keys)
+
+
+def _numbers(keys: list[str]) -> list[str]:
+    return [k for k in keys if k.isdigit() or k in NUMBER_WORDS]
+
+
+def _spelled_out(keys: list[str]) -> list[str]:
+    """Return keys with negative contractions spelled out ("dont" -> "do not", "cannot" -> "can not")."""
+    out: list[str] = []
+    for key in keys:
+        if key == "cannot":
+            out += ["can", "not"]
+        elif key in IRREGULAR_CONTRACTIONS:
+            out += [IRREGULAR_CONTRACTIONS[key], "not"]
+        elif key in NEGATIONS and key.endswith("nt") and len(key) > 3:
+            out += [key[:-2], "not"]
+        else:
+            out.append(key)
+    return out
+
+
+def classify(draft_keys: list[str], original_keys: list[str]) -> str:
+    """Return the kind of one change, from the draft's and the original's words in it."""
+    if _negation_count(draft_keys) != _negation_count(original_keys):
+        return "negation"
+    if _numbers(draft_keys) != _numbers(original_keys):
+        return "number"
+    if not draft_keys or not original_keys:
+        return "inserted" if draft_keys else "deleted"
+    if "".join(draft_keys) == "".join(original_keys):
+        return "spelling"  # "health care" for "healthcare"
+    if len(draft_keys) == len(original_keys) == 1 and similar_spelling(draft_keys[0], original_keys[0]):
+        return "spelling"
+    if _spelled_out(draft_keys) == _spelled_out(original_keys):
+        return "spelling"  # "do not" for "don't"
+    return "replaced"
+
+
+def changes(ops: list[Op], tokens: list[Token], original_text: str, original: list[Word]) -> list[Change]:
+    """Return the changes an alignment holds, consecutive edits grouped into one."""
+    out: list[Change] = []
+    pending_draft: list[int] = []
+    pending_original: list[int] = []
+
+    def original_span(first: int, last: int) -> str:
+        return original_text[original[first].start:original[last].end]
+
+    def flush() -> None:
+        if not pending_draft and not pending_original:
+            return
+        d_keys = [tokens[i].key for i in pending_draft]
+        o_keys = [original[j].key for j in pending_original]
+        draft_text = " ".join(tokens[i].text for i in pending_draft)
+        original_text_ = original_span(pending_original[0], pending_original[-1]) if pending_original else ""
+        out.append(Change(classify(d_keys, o_keys), draft_text, original_text_))
+        pending_draft.clear()
+        pending_original.clear()
+
+    for op in ops:
+        if op.kind == "match":
+            flush()
+        elif op.kind == "gap":
+            flush()
+            token = tokens[op.draft]
+            first, last = op.original
+            if last > first or token.kind == "bracketed":
+                omitted = original_span(first, last - 1) if last > first else ""
+                out.append(Change(token.kind, token.text, omitted))
+        else:
+            if op.draft is not None:
+                pending_draft.append(op.draft)
+            if op.original is not None:
+                pending_original.extend(range(*op.original))
+    flush()
+    return out
+
+
+def is_drift(change: Change) -> bool:
+    """Return True when a change alters the speaker's words (not an ellipsis or bracket)."""
+    return change.kind not in NOT_DRIFT
+
+
+def severity_of(found: list[Change]) -> str:
+    """Return the severity of a set of changes: error for meaning flips, info for spelling only."""
+    kinds = {c.kind for c in found if is_drift(c)}
+    if kinds & MEANING_FLIPS:
+        return "error"
+    if kinds - {"spelling"}:
+        return "warning"
+    return "info" if kinds else "ok"

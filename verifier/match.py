@@ -1,0 +1,137 @@
+"""Find the corpus quotes a draft quotation may come from, and align it to each.
+
+Retrieval never scans the corpus: it asks the full-text index. Quotations of a
+few words must appear as an exact phrase; longer ones are looked up by their
+rarest words (document frequencies come from the `terms` table), so a few
+changed words do not hide the original. Candidates are ranked cheaply, and
+only the best few get the full word alignment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .align import Op, Token, align, original_words
+from .corpus import Corpus
+from .drift import changes as drift_changes
+from .models import Alignment, CorpusQuote
+from .normalize import index_text
+
+SHORT_QUOTE_WORDS = 4
+RAREST_TERMS = 8
+POSTINGS_BUDGET = 200_000
+CANDIDATES = 50
+ALIGNED = 4
+
+
+@dataclass(frozen=True)
+class Scored:
+    """An alignment with the numbers the judge decides by."""
+
+    alignment: Alignment
+    ops: tuple[Op, ...]
+    cost: float  # the alignment objective (lower is better; comparable for one draft)
+    words: int  # words in the draft quotation
+    matched: int  # draft words found unchanged in the original
+    deleted: int  # words of the original left out inside the window (no ellipsis)
+
+    @property
+    def exact(self) -> bool:
+        """True when every draft word is found, in order, with no edits."""
+        return self.matched == self.words and self.deleted == 0 and all(
+            op.kind in ("match", "gap") for op in self.ops)
+
+
+def _phrase(keys: list[str]) -> str:
+    return '"' + " ".join(keys) + '"'
+
+
+def fts_queries(corpus: Corpus, tokens: list[Token]) -> list[tuple[str, bool]]:
+    """Return the FTS5 queries to try, tightest first, each with whether to rank by bm25.
+
+    Every term is a double-quoted key (letters and digits only), so quote
+    marks, punctuation and words such as OR or NEAR never reach the parser as
+    syntax.
+    """
+    keys = [t.key for t in tokens if t.kind == "word"]
+    if not keys:
+        return []
+    if len(keys) <= SHORT_QUOTE_WORDS:
+        segments = _segments(tokens)
+        return [(" AND ".join(_phrase(seg) for seg in segments), False)]
+    frequencies = corpus.document_frequencies(keys)
+    known = sorted((k for k in set(keys) if k in frequencies), key=lambda k: (frequencies[k], k))
+    if not known:
+        return []
+    chosen: list[str] = []
+    postings = 0
+    for key in known[:RAREST_TERMS]:
+        if len(chosen) >= 3 and postings + frequencies[key] > POSTINGS_BUDGET:
+            break
+        chosen.append(key)
+        postings += frequencies[key]
+    queries = []
+    if len(chosen) >= 3 and postings > POSTINGS_BUDGET:
+        # Only common words: ask for quotes holding the rarest three together.
+        queries.append((" AND ".join(_phrase([k]) for k in chosen[:3]), False))
+    queries.append((" OR ".join(_phrase([k]) for k in chosen), True))
+    return queries
+
+
+def _segments(tokens: list[Token]) -> list[list[str]]:
+    """Return the runs of words between wildcards."""
+    runs: list[list[str]] = [[]]
+    for token in tokens:
+        if token.kind == "word":
+            runs[-1].append(token.key)
+        elif runs[-1]:
+            runs.append([])
+    return [r for r in runs if r]
+
+
+def candidates(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = ()) -> list[CorpusQuote]:
+    """Return corpus quotes that may be the source of a draft quotation, best guesses first."""
+    rowids: list[int] = []
+    for query, ranked in fts_queries(corpus, tokens):
+        found = corpus.match_rowids(query, CANDIDATES, ranked=ranked, speaker_ids=speaker_ids)
+        if speaker_ids:
+            found += corpus.match_rowids(query, CANDIDATES, ranked=ranked)
+        rowids += [r for r in found if r not in rowids]
+        if len(rowids) >= CANDIDATES // 2:
+            break
+    return corpus.quotes_by_rowid(rowids)
+
+
+def score_alignment(tokens: list[Token], quote: CorpusQuote) -> Scored:
+    """Return the best alignment of a draft quotation within one corpus quote."""
+    original, optional = original_words(quote.text)
+    ops, cost = align(tokens, original, optional)
+    spanned = [j for op in ops if op.original for j in range(*op.original)]
+    first, last = (min(spanned), max(spanned)) if spanned else (0, -1)
+    window = quote.text[original[first].start:original[last].end] if spanned else ""
+    n_words = sum(t.kind == "word" for t in tokens)
+    matched = sum(op.kind == "match" for op in ops)
+    deleted = sum(op.kind == "del" for op in ops)
+    found = drift_changes(ops, tokens, quote.text, original)
+    score = 100.0 * matched / max(n_words + deleted, 1)
+    alignment = Alignment(quote=quote, original=window, score=score,
+                          coverage=matched / max(n_words, 1), changes=tuple(found))
+    return Scored(alignment, tuple(ops), cost, n_words, matched, deleted)
+
+
+def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = ()) -> list[Scored]:
+    """Return full alignments for the most promising candidates, best first."""
+    found = candidates(corpus, tokens, speaker_ids)
+    if not found:
+        return []
+    query = " ".join(t.key for t in tokens if t.kind == "word")
+    quick = sorted(
+        found,
+        key=lambda q: -fuzz.partial_ratio(query, index_text(q.text)),
+    )[: max(ALIGNED, len(speaker_ids) and ALIGNED * 2)]
+    scored = [score_alignment(tokens, q) for q in quick]
+    # fewest edits first; then the quote the draft covers most of (a nested quote before its host)
+    scored.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
+    return scored
