@@ -132,6 +132,115 @@ def _plain_style(text: str, **_: object) -> str:
     return text
 
 
+def _open_writable(path: str):
+    from .corpus import Corpus, CorpusError
+
+    try:
+        return Corpus.open(path, create=True)
+    except CorpusError as exc:
+        _fail(str(exc))
+
+
+@cli.group()
+def corpus() -> None:
+    """Build and look into a corpus of verbatim quotes."""
+
+
+@corpus.command()
+@click.argument("article")
+@click.option("--publisher", required=True, help="Who published the article.")
+@click.option("--title", required=True, help="The article's headline.")
+@click.option("--date", default=None, help="Publication date, YYYY-MM-DD.")
+@click.option("--url", default=None, help="Where the article is.")
+@click.option("--corpus", "corpus_path", metavar="DB", required=True, help="Corpus database to add to.")
+def ingest(article: str, publisher: str, title: str, date: str | None, url: str | None, corpus_path: str) -> None:
+    """Add every attributed quotation in ARTICLE to a corpus."""
+    import re
+
+    from .corpus import slug
+    from .ingest import ingest_document
+    from .models import Source
+
+    if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        _fail(f"--date {date!r}: use YYYY-MM-DD")
+    try:
+        document = read_document(article)
+    except InputError as exc:
+        _fail(str(exc))
+    source = Source(id=slug(url or f"{publisher} {title}"), publisher=publisher, title=title, date=date, url=url)
+    with _open_writable(corpus_path) as db:
+        result = ingest_document(db, document, source)
+    click.echo(f"added {result.added} quote(s), {result.already} already stored, "
+               f"{len(result.skipped)} quotation(s) with no identifiable speaker skipped")
+
+
+@corpus.command("list")
+@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--speaker", default=None, help="Only this speaker's quotes (name or alias).")
+@click.option("--limit", default=50, show_default=True, help="How many quotes to show.")
+@click.option("--offset", default=0, help="Skip this many quotes first.")
+def list_quotes(corpus_path: str | None, speaker: str | None, limit: int, offset: int) -> None:
+    """List stored quotes with speaker and source."""
+    from .judge import speakers_for
+
+    with _open_corpus(corpus_path) as db:
+        speaker_id = None
+        if speaker:
+            found = [s for s, how in speakers_for(db, speaker) if how != "affiliation"]
+            if not found:
+                _fail(f"no speaker called {speaker!r} in the corpus")
+            speaker_id = found[0].id
+        for quote in db.quotes(speaker_id=speaker_id, limit=limit, offset=offset):
+            click.echo(f"{quote.id}  {quote.speaker.name}: “{' '.join(quote.text.split())}”")
+            click.echo(f"                  {quote.source.publisher}, “{quote.source.title}” "
+                       f"({quote.source.date or 'undated'})")
+
+
+@corpus.command()
+@click.argument("text")
+@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--limit", default=10, show_default=True)
+def search(text: str, corpus_path: str | None, limit: int) -> None:
+    """Find the stored quotes closest to TEXT."""
+    from .align import draft_tokens
+    from .match import best_alignments
+
+    tokens = draft_tokens(text)
+    with _open_corpus(corpus_path) as db:
+        results = best_alignments(db, tokens)[:limit]
+    if not results:
+        click.echo("no quotes found")
+    for scored in results:
+        a = scored.alignment
+        click.echo(f"{a.score:5.1f}  {a.quote.speaker.name}: “{' '.join(a.quote.text.split())}”")
+
+
+@corpus.command()
+@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+def speakers(corpus_path: str | None) -> None:
+    """List speakers with their aliases, role and number of quotes."""
+    with _open_corpus(corpus_path) as db:
+        for speaker, count in db.speaker_counts():
+            role = f" — {speaker.role}" if speaker.role else ""
+            click.echo(f"{speaker.name}{role} ({count} quote{'s' if count != 1 else ''})")
+            if speaker.aliases:
+                click.echo(f"    aliases: {', '.join(speaker.aliases)}")
+            if speaker.affiliations:
+                click.echo(f"    speaks for: {', '.join(speaker.affiliations)}")
+
+
+@corpus.command()
+@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+def stats(corpus_path: str | None) -> None:
+    """Show how many quotes, speakers and sources the corpus holds."""
+    with _open_corpus(corpus_path) as db:
+        counts = db.stats()
+        click.echo(f"corpus:   {db.path}")
+    for key in ("quotes", "speakers", "sources", "terms"):
+        click.echo(f"{key + ':':<9} {counts[key]:,}")
+    click.echo(f"size:     {counts['bytes']:,} bytes")
+
+
 def main() -> None:
     """Run the CLI; usage errors exit 2 with one line, never a traceback."""
     try:
