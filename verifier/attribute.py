@@ -1,10 +1,583 @@
-"""Work out who a text credits each quotation to. (Placeholder: no attribution yet.)"""
+"""Work out who a text credits each quotation to.
+
+For each outer quotation the rules are tried in this order:
+
+1. a cue right after the closing mark: `"...," Reid said`, `"...," said the
+   spokesman`, `"...," Nancy Pelosi, the House minority leader, said`,
+   `"...," according to X`;
+2. a cue earlier in the same sentence: `Reid said the raids should "..."`,
+   `Cruz continued: "..."`, `according to X, "..."`, a bare colon after a
+   subject (`Trump: "..."`);
+3. a cue later in the same sentence;
+4. another quotation in the same paragraph that has a speaker (split quotes);
+5. a paragraph that opens with a quotation and has no cue continues the last
+   speaker (floating quotes).
+
+When both the sentence's own cue and "according to X" are present, the cue's
+subject is the speaker and X is `relayed_by`. Mentions are resolved to names
+with a registry of the people the text names: surnames to full names, titles
+stripped, pronouns to the most recent person of a compatible gender, role
+nouns ("the spokesman") to the person the text described that way.
+
+Quotations inside quotations are credited to whoever the outer speaker's own
+words name as saying them, or to no one.
+"""
 
 from __future__ import annotations
 
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from . import lexicon as lx
 from .models import Attribution, Quotation
+
+_ABBREV = (r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|Prof|Rev|St|Jr|Sr|Sec|Atty|Maj"
+           r"|Cmdr|Supt|Pres|Calif|Fla|Nev|Ill|Mass|Conn|Penn|Wis|Mich|Minn|Ariz|Tenn|Ky|Va|Ga|Ala|Colo"
+           r"|Okla|Ore|Wash|Ind|Md|Mo|La|Miss|Kan|Neb|Del|Ark|Vt|Wyo)\.")
+_TOKEN = re.compile(_ABBREV + r"|(?:[A-Z]\.){2,}|[A-Za-z0-9][\w'’\-]*|[,:;()\u2014\u2013\x01]")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+")
+# A run of capitalised words (a name, possibly with titles); bounded, so linear.
+_NAME_RUN = re.compile(
+    r"(?<![\w'’])(?:(?:" + _ABBREV + r"|[A-Z]\.|[A-Z][\w'’\-]*)[ \u00a0]+"
+    r"(?:(?:de|van|von|der|bin|al|del|la|le|da)[ \u00a0]+)?){0,5}"
+    r"[A-Z][\w’'\-]*[a-z0-9]")
+_PAREN_PARTY = re.compile(r"\s*\(([DRI])[-–]([A-Z][A-Za-z. ]{1,15})\)")
+_APPOSITIVE = re.compile(r",\s+(?:the|a|an)\s+([^,.;:\"“”\n]{2,60}?)\s*[,.;]")
+
+_QMARK = "\x01"
+_MASK = "\x00"
+_WINDOW = 700  # how far back (characters) a sentence may start
+_SUBJECT_PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
+_STOP_AFTER_NP = frozenset("""who whom whose which that in at on during after before when as to of for with from
+by about while because if said says told added is was are were has have had will would could should
+and or but than said, says""".split())
+# Cues that may come before their speaker in a lead-in: `said Trump, "..."`.
+_INVERTING = frozenset("said says wrote writes added asked continued explained replied".split())
+_AGENT_SUFFIXES = ("er", "or", "ist", "ian", "man", "woman")
+_HONOR_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr)\.?\s*$")
+_ORG_CAPS = frozenset(w.capitalize() for w in lx.INSTITUTION_HEADS)
+_ABBR_STATES = {"nev": "nevada", "calif": "california", "fla": "florida", "ill": "illinois", "mass": "massachusetts",
+                "tex": "texas", "ny": "new york", "n.y": "new york", "ohio": "ohio", "ky": "kentucky",
+                "ariz": "arizona", "wis": "wisconsin", "s.c": "south carolina", "n.j": "new jersey",
+                "iowa": "iowa", "va": "virginia", "pa": "pennsylvania", "mich": "michigan", "ga": "georgia"}
+
+
+@dataclass
+class _Tok:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+
+@dataclass
+class _Person:
+    name: str
+    gender: str | None = None
+    descriptors: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _NP:
+    """A noun phrase found next to a cue: the words as written and where they are."""
+
+    mention: str
+    start: int
+    kind: str  # pronoun name role who
+    name_hint: str | None = None  # for "who": the phrase it stands for
+
+
+class _Registry:
+    """The people a text names, and where each is mentioned."""
+
+    def __init__(self, text: str, inside: list[tuple[int, int]]) -> None:
+        self.by_surname: dict[str, _Person] = {}
+        self.by_full: dict[str, _Person] = {}
+        self.mentions: list[tuple[int, _Person, bool]] = []  # (position, person, outside quotes)
+        self.positions: list[int] = []
+        starts = [a for a, _ in inside]
+        pending: list[tuple[int, list[str], str, int]] = []
+        for m in _NAME_RUN.finditer(text):
+            words = m.group().replace("\u00a0", " ").split()
+            while words and (words[0] in lx.STOP_CAPS or words[0].rstrip(".") in lx.STOP_CAPS):
+                words = words[1:]
+            if not words:
+                continue
+            pending.append((m.start(), words, text[max(0, m.start() - 25):m.start()], m.end()))
+        # First pass: full names define people; second: every run is a mention.
+        for _, words, before, end in pending:
+            titles, name = _split_titles(words)
+            titled = bool(titles) or bool(_HONOR_BEFORE.search(before))
+            if _is_org(words) or not name or len(name) > 3 or len(name) < 2 and not titled:
+                continue
+            full = " ".join(name)
+            person = self.by_full.get(full) or self.by_surname.get(name[-1])
+            if person is None or len(person.name.split()) < len(name) and person.name.split()[-1] != name[-1]:
+                person = _Person(full)
+            self.by_full[full] = person
+            self.by_surname.setdefault(name[-1], person)
+            first = name[0].lower()
+            if person.gender is None:
+                if first in lx.MALE_FIRST:
+                    person.gender = "m"
+                elif first in lx.FEMALE_FIRST:
+                    person.gender = "f"
+            person.descriptors.update(t.lower().rstrip(".") for t in titles)
+            prev_word = before.split()[-1].lower() if before.split() else ""
+            if prev_word in lx.ROLE_NOUNS or prev_word in lx.HONORIFIC_GENDER:
+                person.descriptors.add(prev_word)
+            after = text[end:end + 80]
+            pm = _PAREN_PARTY.match(after)
+            if pm:
+                person.descriptors.add(lx.PARTIES[pm.group(1).lower()])
+                state = pm.group(2).strip().rstrip(".").lower()
+                person.descriptors.update(_ABBR_STATES.get(state, state).split())
+            am = _APPOSITIVE.match(after)
+            if am:
+                person.descriptors.update(w.lower() for w in am.group(1).split())
+        for pos, words, _before, _ in pending:
+            titles, name = _split_titles(words)
+            if not name or _is_org(words):
+                continue
+            person = self.by_full.get(" ".join(name)) or self.by_surname.get(name[-1].rstrip("’'s").rstrip("'’"))
+            if person is None:
+                person = self.by_surname.get(_strip_possessive(name[-1]))
+            if person is None:
+                continue
+            honor = next((lx.HONORIFIC_GENDER[t.lower()] for t in titles if t.lower() in lx.HONORIFIC_GENDER), None)
+            if person.gender is None and honor:
+                person.gender = honor
+            k = bisect.bisect_right(starts, pos) - 1
+            out = not (k >= 0 and inside[k][0] <= pos < inside[k][1])
+            self.mentions.append((pos, person, out))
+            self.positions.append(pos)
+
+    def lookup(self, words: list[str]) -> _Person | None:
+        """Return the person a cleaned name refers to, if the text named them."""
+        if not words:
+            return None
+        full = " ".join(words)
+        return self.by_full.get(full) or self.by_surname.get(_strip_possessive(words[-1]))
+
+    def recent(self, pos: int, gender: str | None, masked: str) -> _Person | None:
+        """Return the subject-most person of the latest sentence before `pos` naming a compatible one."""
+        k = bisect.bisect_left(self.positions, pos) - 1
+        seen = 0
+        while k >= 0 and seen < 40:
+            mpos, person, out = self.mentions[k]
+            seen += 1
+            if out and _compatible(person, gender):
+                # the earliest compatible person in the same sentence is most often its subject
+                lo = max(masked.rfind(". ", max(0, mpos - 400), mpos), masked.rfind("\n", max(0, mpos - 400), mpos))
+                best = person
+                j = k - 1
+                while j >= 0 and self.mentions[j][0] > lo:
+                    if self.mentions[j][2] and _compatible(self.mentions[j][1], gender):
+                        best = self.mentions[j][1]
+                    j -= 1
+                return best
+            k -= 1
+        return None
+
+    def described(self, words: list[str], pos: int) -> _Person | None:
+        """Return the most recent person before `pos` the text described with one of `words`."""
+        want = {w.lower() for w in words} - lx.DETERMINERS
+        head = words[-1].lower() if words else ""
+        k = bisect.bisect_left(self.positions, pos) - 1
+        seen = 0
+        while k >= 0 and seen < 60:
+            person = self.mentions[k][1]
+            if head in person.descriptors and (len(want) == 1
+                                               or len(want & person.descriptors) >= min(2, len(want))):
+                return person
+            seen += 1
+            k -= 1
+        return None
+
+
+def _strip_possessive(word: str) -> str:
+    for suffix in ("'s", "’s", "'", "’"):
+        if word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _compatible(person: _Person, gender: str | None) -> bool:
+    return gender is None or person.gender is None or person.gender == gender
+
+
+def _split_titles(words: list[str]) -> tuple[list[str], list[str]]:
+    """Return (title words, name words): "House Minority Leader Nancy Pelosi" -> titles, [Nancy, Pelosi]."""
+    cut = 0
+    for i, w in enumerate(words[:-1]):
+        if w.lower().rstrip(".") in lx.TITLES or w.lower() in lx.TITLES or w.isupper() and len(w) <= 4:
+            cut = i + 1
+    name = [_strip_possessive(w) for w in words[cut:]]
+    return words[:cut], name
+
+
+def _is_org(words: list[str]) -> bool:
+    return any(w in _ORG_CAPS for w in words[1:]) or (len(words) > 0 and words[-1].lower() in lx.INSTITUTION_HEADS)
+
+
+def _tokens(text: str, lo: int, hi: int) -> list[_Tok]:
+    return [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text, lo, hi)]
+
+
+def _is_cue(tok: _Tok) -> bool:
+    return tok.low in lx.CUE_VERBS
+
+
+def _phrase_at(toks: list[_Tok], i: int) -> int:
+    """Return how many tokens a multiword cue starting at `i` spans (0 if none)."""
+    for phrase in lx.CUE_PHRASES:
+        parts = phrase.split()
+        if i + len(parts) <= len(toks) and all(toks[i + k].low == p for k, p in enumerate(parts)):
+            return len(parts)
+    return 0
+
+
+def _is_cap(tok: _Tok) -> bool:
+    return tok.text[:1].isupper()
+
+
+def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = True) -> _NP | None:
+    """Return the subject noun phrase that ends right before token `c`."""
+    j = c - 1
+    while j >= 0 and toks[j].low in lx.ADVERBS:
+        j -= 1
+    if j < 0:
+        return None
+    if toks[j].text == ")":
+        k = j - 1
+        while k >= 0 and toks[k].text != "(" and j - k < 12:
+            k -= 1
+        if k >= 0 and toks[k].text == "(":
+            j = k - 1
+    if j >= 0 and toks[j].text == "," and allow_appositive:
+        k = j - 1
+        while k >= 0 and toks[k].text not in {",", _QMARK, ";", ":"} and j - k < 25:
+            k -= 1
+        if k >= 0 and toks[k].text == ",":
+            inner = _np_before(text, toks, k, allow_appositive=False)
+            if inner is not None and inner.kind in {"name", "role"}:
+                return inner
+        return None
+    if j < 0:
+        return None
+    tok = toks[j]
+    low = tok.low
+    base = low
+    for suffix in lx.PRONOUN_CONTRACTIONS:
+        if low.endswith(suffix):
+            base = low[: -len(suffix)]
+    if base in _SUBJECT_PRONOUNS:
+        return _NP(tok.text if base == low else tok.text[:len(base)], tok.start, "pronoun")
+    if low in {"who", "which"}:
+        if j >= 1 and toks[j - 1].text == ",":
+            prior = _np_before(text, toks, j - 1, allow_appositive=False)
+            if prior is not None:
+                return _NP(tok.text, tok.start, "who", prior.mention)
+        return None
+    if _is_cap(tok) or tok.text[:1].isdigit() and False:
+        k = j
+        while k - 1 >= 0 and (_is_cap(toks[k - 1]) or toks[k - 1].low in {"de", "van", "von", "der", "bin", "al"}) \
+                and toks[k - 1].text not in {_QMARK}:
+            k -= 1
+        while k < j and (toks[k].text in lx.STOP_CAPS or toks[k].text.rstrip(".") in lx.STOP_CAPS):
+            k += 1
+        if toks[k].text in lx.STOP_CAPS:
+            return None
+        # "Obama spokesman Josh Earnest", "the White House": take a role word and what leads it
+        s = k
+        if s - 1 >= 0 and toks[s - 1].low in lx.ROLE_NOUNS:
+            s -= 1
+            while s - 1 >= 0 and _is_cap(toks[s - 1]) and toks[s - 1].text not in lx.STOP_CAPS:
+                s -= 1
+        if s - 1 >= 0 and toks[s - 1].low in lx.DETERMINERS:
+            s -= 1
+        kind = "role" if toks[s].low in lx.DETERMINERS else "name"
+        return _NP(text[toks[s].start:tok.end], toks[s].start, kind)
+    # a lowercase noun phrase back to its determiner: "the spokesman", "a senior official"
+    k = j
+    while k >= 0 and j - k < 7:
+        if toks[k].low in lx.DETERMINERS:
+            if low in lx.ROLE_NOUNS or _is_cap(toks[j]) or low.endswith(_AGENT_SUFFIXES):
+                return _NP(text[toks[k].start:tok.end], toks[k].start, "role")
+            return None
+        if not toks[k].text[:1].isalpha() or toks[k].low in _STOP_AFTER_NP:
+            break
+        k -= 1
+    if low in lx.ROLE_NOUNS and low.endswith("s"):
+        return _NP(tok.text, tok.start, "role")  # "officials said"
+    return None
+
+
+def _np_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
+    """Return the noun phrase that starts at token `i` (the speaker in "said X")."""
+    if i >= len(toks):
+        return None
+    tok = toks[i]
+    if tok.low in _SUBJECT_PRONOUNS:
+        return _NP(tok.text, tok.start, "pronoun")
+    if tok.low in lx.DETERMINERS:
+        k = i + 1
+        while k < len(toks) and k - i <= 7 and toks[k].text[:1].isalnum() and toks[k].low not in _STOP_AFTER_NP:
+            k += 1
+        if k == i + 1:
+            return None
+        return _NP(text[tok.start:toks[k - 1].end], tok.start, "role")
+    if _is_cap(tok) and tok.text not in lx.STOP_CAPS:
+        k = i
+        while k < len(toks) and (_is_cap(toks[k]) or toks[k].low in {"de", "van", "von", "der", "bin", "al"}):
+            k += 1
+        # "Obama spokesman Josh Earnest"
+        if k + 1 < len(toks) and toks[k].low in lx.ROLE_NOUNS and _is_cap(toks[k + 1]):
+            k += 1
+            while k < len(toks) and _is_cap(toks[k]):
+                k += 1
+        return _NP(text[tok.start:toks[k - 1].end], tok.start, "name")
+    if tok.low in lx.ROLE_NOUNS:
+        return _NP(tok.text, tok.start, "role")
+    return None
+
+
+@dataclass
+class _Cue:
+    np: _NP
+    cue: str
+    relayed_by: str | None = None
+
+
+def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
+    """Return the speaker tag right after a closing mark: `, Reid said` / `, said Reid` / `, according to X`."""
+    i = 0
+    while i < len(toks) and toks[i].text in {",", "\u2014", "\u2013"}:
+        i += 1
+    for c in range(i, min(len(toks), i + 28)):
+        tok = toks[c]
+        if tok.text in {_QMARK, ";"}:
+            return None
+        n = _phrase_at(toks, c)
+        if n and toks[c].low == "according":
+            np = _np_after(text, toks, c + n)
+            return _Cue(np, "according to") if np else None
+        if _is_cue(tok) or n:
+            cue = text[tok.start:toks[c + max(n, 1) - 1].end]
+            np = _np_before(text, toks, c) if c > i else None
+            if np is not None and (np.start <= toks[i].start + 1 or c - i <= 2 or _between_is_appositive(toks, i, c)):
+                return _Cue(np, cue)
+            if c == i or all(t.low in lx.ADVERBS for t in toks[i:c]):
+                np = _np_after(text, toks, c + max(n, 1))
+                if np is not None and tok.low not in {"told", "telling", "calling", "called", "asked", "asking"}:
+                    return _Cue(np, cue)
+            return None
+    return None
+
+
+def _between_is_appositive(toks: list[_Tok], i: int, c: int) -> bool:
+    return any(t.text == "," for t in toks[i:c])
+
+
+def _find_cue_left(text: str, toks: list[_Tok]) -> _Cue | None:
+    """Return the speaker tag earlier in the sentence: `Reid said the raids should "`, `Cruz continued: "`."""
+    for c in range(len(toks) - 1, -1, -1):
+        tok = toks[c]
+        n = _phrase_at(toks, c)
+        if n and tok.low == "according":
+            np = _np_after(text, toks, c + n)
+            if np is not None:
+                return _Cue(np, "according to")
+            continue
+        if _is_cue(tok) or n:
+            cue = text[tok.start:toks[c + max(n, 1) - 1].end]
+            np = _np_before(text, toks, c)
+            if np is not None:
+                return _Cue(np, cue)
+            after = _np_after(text, toks, c + max(n, 1))
+            if after is not None and after.kind in {"name", "pronoun"} and tok.low in _INVERTING:
+                return _Cue(after, cue)
+    if toks and toks[-1].text == ":":
+        np = _np_after(text, toks, 0)
+        if np is not None and (np.kind != "role" or np.mention.split()[-1].lower() in lx.ROLE_NOUNS):
+            return _Cue(np, ":")
+    return None
+
+
+def _sentence_start(masked: str, lo: int, pos: int) -> int:
+    """Return where the sentence holding `pos` starts (not before `lo`)."""
+    start = lo
+    for m in _SENTENCE_END.finditer(masked, max(lo, pos - _WINDOW), pos):
+        before = masked[max(lo, m.start() - 4):m.start() + 1]
+        if re.search(r"(?:\b[A-Z]|" + _ABBREV[3:-3] + r")\.$", before):
+            continue
+        start = m.end()
+    return start
+
+
+def _sentence_end(masked: str, pos: int, hi: int) -> int:
+    """Return where the sentence holding `pos` ends (not after `hi`)."""
+    m = _SENTENCE_END.search(masked, pos, min(hi, pos + _WINDOW))
+    return m.start() + 1 if m else min(hi, pos + _WINDOW)
+
+
+def _mark_bounds(text: str, q: Quotation) -> tuple[int, int]:
+    """Return the positions of the opening mark and just after the closing mark."""
+    i = q.start - 1
+    while i > 0 and text[i].isspace() and text[i] != "\n":
+        i -= 1
+    j = q.end
+    if q.close_mark:
+        while j < len(text) and text[j].isspace():
+            j += 1
+        j += 1
+    return max(i, 0), min(j, len(text))
 
 
 def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribution | None]:
-    """Return, for each quotation, who the text credits it to (None if no one)."""
-    return [None for _ in quotations]
+    """Return, for each quotation, who the text credits it to (None if no one).
+
+    The list is parallel to `quotations`.
+    """
+    if not quotations:
+        return []
+    outer = [(i, q) for i, q in enumerate(quotations) if q.depth == 0]
+    bounds = {i: _mark_bounds(text, q) for i, q in outer}
+    pieces = []
+    last = 0
+    for i, _q in outer:
+        a, b = bounds[i]
+        if a < last:
+            continue
+        pieces.append(text[last:a])
+        pieces.append(_QMARK + _MASK * max(0, b - a - 2) + (_QMARK if b - a >= 2 else ""))
+        last = b
+    pieces.append(text[last:])
+    masked = "".join(pieces)
+    inside = sorted(bounds.values())
+    registry = _Registry(text, inside)
+
+    result: list[Attribution | None] = [None] * len(quotations)
+    para_of: dict[int, int] = {}
+    found: dict[int, _Cue] = {}
+    for i, q in outer:
+        a, b = bounds[i]
+        para_lo = masked.rfind("\n", 0, a) + 1
+        para_hi = masked.find("\n", b)
+        if para_hi < 0:
+            para_hi = len(masked)
+        para_of[i] = para_lo
+        cue = None
+        s_end = _sentence_end(masked, b, para_hi)
+        right = _tokens(masked, b, s_end)
+        ends_sentence = q.text.rstrip("\"'”’)").endswith(".")
+        right_cue = None
+        if not ends_sentence or right and right[0].text[:1].islower():
+            right_cue = _find_cue_right(masked, right)
+        s_start = _sentence_start(masked, para_lo, a)
+        left = _tokens(masked, s_start, a)
+        left_cue = _find_cue_left(masked, left)
+        if right_cue and right_cue.cue == "according to" and left_cue and left_cue.cue != "according to":
+            relay = masked[right_cue.np.start:s_end].strip(" .,;")
+            cue = _Cue(left_cue.np, left_cue.cue, relay)
+        elif right_cue:
+            cue = right_cue
+        elif left_cue:
+            cue = left_cue
+        if cue is not None:
+            found[i] = cue
+    # Split quotes and floating quotes take the speaker of a neighbour.
+    last_cue: tuple[int, _Cue] | None = None
+    order = [i for i, _ in outer]
+    for n, i in enumerate(order):
+        if i in found:
+            last_cue = (i, found[i])
+            continue
+        same = [j for j in order[max(0, n - 4):n + 5] if j != i and para_of.get(j) == para_of[i] and j in found]
+        if same:
+            prev = [j for j in same if j < i]
+            found[i] = found[prev[-1] if prev else same[0]]
+            last_cue = (i, found[i])
+            continue
+        a, _ = bounds[i]
+        para_lo = para_of[i]
+        if last_cue is not None and not masked[para_lo:a].strip() and a - bounds[last_cue[0]][1] < 3000:
+            found[i] = last_cue[1]
+    attr_cache: dict[int, Attribution] = {}
+    for i, _q in outer:
+        cue = found.get(i)
+        if cue is None:
+            continue
+        key = id(cue)
+        if key not in attr_cache:
+            attr_cache[key] = _resolve(cue, registry, masked)
+        result[i] = attr_cache[key]
+    for i, q in enumerate(quotations):
+        if q.depth and q.parent is not None:
+            result[i] = _nested(text, q, quotations[q.parent], registry, masked)
+    return result
+
+
+def _resolve(cue: _Cue, registry: _Registry, masked: str) -> Attribution:
+    """Return the Attribution for a cue, with the mention resolved to a name when possible."""
+    np = cue.np
+    mention = np.mention.strip()
+    name = _resolve_name(np, registry, masked)
+    return Attribution(mention=mention, name=name, cue=cue.cue, relayed_by=cue.relayed_by)
+
+
+def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
+    """Return the person or body a mention stands for, or None."""
+    mention = np.mention.strip()
+    if np.kind == "pronoun":
+        gender = lx.PRONOUNS.get(mention.lower())
+        if gender not in {"m", "f"}:
+            return None
+        person = registry.recent(np.start, gender, masked)
+        return person.name if person else None
+    if np.kind == "who":
+        return _resolve_name(_NP(np.name_hint or "", np.start, "name"), registry, masked) if np.name_hint else None
+    words = mention.replace("\u00a0", " ").split()
+    if not words:
+        return None
+    if words[0].lower() in lx.DETERMINERS or np.kind == "role":
+        head = words[-1]
+        if head.lower() in lx.ROLE_NOUNS and head.lower() not in lx.INSTITUTION_HEADS:
+            person = registry.described(words[1:] if words[0].lower() in lx.DETERMINERS else words, np.start)
+            return person.name if person else None
+        if head[:1].isupper() or head.lower() in lx.INSTITUTION_HEADS:
+            return mention
+        return None
+    if _is_org(words):
+        return mention
+    titles, name = _split_titles(words)
+    name = [w for w in name if w.lower() not in lx.ROLE_NOUNS] or name
+    # "Obama spokesman Josh Earnest": the name follows the role word
+    for k, w in enumerate(words):
+        if w.lower() in lx.ROLE_NOUNS and k + 1 < len(words) and words[k + 1][:1].isupper():
+            _, name = _split_titles(words[k + 1:])
+    person = registry.lookup(name)
+    if person is not None:
+        return person.name
+    return " ".join(name) if name else None
+
+
+def _nested(text: str, q: Quotation, parent: Quotation, registry: _Registry, masked: str) -> Attribution | None:
+    """Return who the outer speaker's words say spoke a nested quotation, or None."""
+    a = q.start - 1
+    lo = parent.start
+    s_start = lo
+    for m in _SENTENCE_END.finditer(text, max(lo, a - _WINDOW), a):
+        s_start = m.end()
+    toks = _tokens(text, s_start, a)
+    cue = _find_cue_left(text, toks)
+    if cue is None:
+        right = _tokens(text, q.end + 1, min(parent.end, q.end + 200))
+        cue = _find_cue_right(text, right)
+    if cue is None:
+        return None
+    return _resolve(cue, registry, masked)
