@@ -248,7 +248,7 @@ def _is_cap(tok: _Tok) -> bool:
 def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = True) -> _NP | None:
     """Return the subject noun phrase that ends right before token `c`."""
     j = c - 1
-    while j >= 0 and toks[j].low in lx.ADVERBS:
+    while j >= 0 and (toks[j].low in lx.ADVERBS or toks[j].low.endswith("ly") and not _is_cap(toks[j])):
         j -= 1
     if j < 0:
         return None
@@ -369,9 +369,16 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
         if _is_cue(tok) or n:
             cue = text[tok.start:toks[c + max(n, 1) - 1].end]
             np = _np_before(text, toks, c) if c > i else None
-            if np is not None and (np.start <= toks[i].start + 1 or c - i <= 2 or _between_is_appositive(toks, i, c)):
+            if np is not None and (np.start <= toks[i].start + 1 or _between_is_appositive(toks, i, c)):
                 return _Cue(np, cue)
-            if c == i or all(t.low in lx.ADVERBS for t in toks[i:c]):
+            if np is not None and np.kind in {"name", "role"}:
+                lead = [t for t in toks[i:c] if t.start < np.start]
+                if len(lead) <= 6 and all(t.text[:1].isalpha() and not _is_cue(t) for t in lead):
+                    # "former presidential candidate Herman Cain said": modifiers belong to the phrase
+                    return _Cue(_NP(text[toks[i].start:np.start] + np.mention, toks[i].start, np.kind), cue)
+            inverted_ok = c == i or all(t.low in lx.ADVERBS for t in toks[i:c]) or (
+                toks[c - 1].text == "," and tok.low in _INVERTING)
+            if inverted_ok:
                 np = _np_after(text, toks, c + max(n, 1))
                 if np is not None and tok.low not in {"told", "telling", "calling", "called", "asked", "asking"}:
                     return _Cue(np, cue)
@@ -406,6 +413,23 @@ def _find_cue_left(text: str, toks: list[_Tok]) -> _Cue | None:
         if np is not None and (np.kind != "role" or np.mention.split()[-1].lower() in lx.ROLE_NOUNS):
             return _Cue(np, ":")
     return None
+
+
+def _sentence_subject(text: str, toks: list[_Tok]) -> _Cue | None:
+    """Return the subject opening the sentence and its verb: `Trump also embraced ... "..."`."""
+    i = 0
+    if toks and toks[0].text in lx.STOP_CAPS and toks[0].low not in _SUBJECT_PRONOUNS:
+        return None  # a sentence opening with a clause has no simple subject
+    np = _np_after(text, toks, i)
+    if np is None or np.kind == "role" and np.mention.split()[-1].lower() not in lx.ROLE_NOUNS:
+        return None
+    end = np.start + len(np.mention)
+    k = next((n for n, t in enumerate(toks) if t.start >= end), len(toks))
+    while k < len(toks) and toks[k].low in lx.ADVERBS:
+        k += 1
+    if k >= len(toks) or not toks[k].text[:1].islower() or toks[k].low in _STOP_AFTER_NP:
+        return None
+    return _Cue(np, toks[k].text)
 
 
 def _sentence_start(masked: str, lo: int, pos: int) -> int:
@@ -464,6 +488,7 @@ def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribu
     result: list[Attribution | None] = [None] * len(quotations)
     para_of: dict[int, int] = {}
     found: dict[int, _Cue] = {}
+    weak: dict[int, _Cue] = {}  # the sentence's subject, for quotes with no cue at all
     for i, q in outer:
         a, b = bounds[i]
         para_lo = masked.rfind("\n", 0, a) + 1
@@ -490,6 +515,10 @@ def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribu
             cue = left_cue
         if cue is not None:
             found[i] = cue
+        elif left:
+            subject = _sentence_subject(masked, left)
+            if subject is not None:
+                weak[i] = subject
     # Split quotes and floating quotes take the speaker of a neighbour.
     last_cue: tuple[int, _Cue] | None = None
     order = [i for i, _ in outer]
@@ -507,6 +536,8 @@ def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribu
         para_lo = para_of[i]
         if last_cue is not None and not masked[para_lo:a].strip() and a - bounds[last_cue[0]][1] < 3000:
             found[i] = last_cue[1]
+        elif i in weak:
+            found[i] = weak[i]
     attr_cache: dict[int, Attribution] = {}
     for i, _q in outer:
         cue = found.get(i)
