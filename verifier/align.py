@@ -36,6 +36,7 @@ class Token:
     text: str
     start: int
     end: int
+    form: str = ""  # for a part of a contraction: the contraction's key
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def draft_tokens(text: str) -> list[Token]:
     position = 0
     for start, end, kind in wild + [(len(text), len(text), "")]:
         for word in words(text, position, start):
-            tokens.append(Token("word", word.key, text[word.start:word.end], word.start, word.end))
+            tokens.append(Token("word", word.key, text[word.start:word.end], word.start, word.end, word.form))
         if kind:
             tokens.append(Token(kind, "", text[start:end], start, end))
         position = end

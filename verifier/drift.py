@@ -12,10 +12,11 @@ from .align import Op, Token, similar_spelling
 from .models import Change
 from .normalize import Word
 
+# Contractions are split into their words when tokenised ("don't" -> "do not");
+# the apostrophe-less spellings here are typos a draft may still hold.
 NEGATIONS = frozenset(
-    "not no never nor neither none nobody nothing nowhere cannot without "
-    "dont doesnt didnt wont wouldnt cant couldnt shouldnt isnt arent wasnt werent "
-    "hasnt havent hadnt aint mustnt neednt shant".split()
+    "not no never nor neither none nobody nothing nowhere without cannot "
+    "dont doesnt didnt wont wouldnt cant couldnt shouldnt isnt arent wasnt werent hasnt havent hadnt".split()
 )
 NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -26,30 +27,12 @@ NOT_DRIFT = frozenset({"elided", "bracketed"})
 MEANING_FLIPS = frozenset({"negation", "number"})
 
 
-IRREGULAR_CONTRACTIONS = {"wont": "will", "cant": "can", "shant": "shall", "aint": "is"}
-
-
 def _negation_count(keys: list[str]) -> int:
     return sum(k in NEGATIONS for k in keys)
 
 
 def _numbers(keys: list[str]) -> list[str]:
     return [k for k in keys if k.isdigit() or k in NUMBER_WORDS]
-
-
-def _spelled_out(keys: list[str]) -> list[str]:
-    """Return keys with negative contractions spelled out ("dont" -> "do not", "cannot" -> "can not")."""
-    out: list[str] = []
-    for key in keys:
-        if key == "cannot":
-            out += ["can", "not"]
-        elif key in IRREGULAR_CONTRACTIONS:
-            out += [IRREGULAR_CONTRACTIONS[key], "not"]
-        elif key in NEGATIONS and key.endswith("nt") and len(key) > 3:
-            out += [key[:-2], "not"]
-        else:
-            out.append(key)
-    return out
 
 
 def classify(draft_keys: list[str], original_keys: list[str]) -> str:
@@ -61,11 +44,9 @@ def classify(draft_keys: list[str], original_keys: list[str]) -> str:
     if not draft_keys or not original_keys:
         return "inserted" if draft_keys else "deleted"
     if "".join(draft_keys) == "".join(original_keys):
-        return "spelling"  # "health care" for "healthcare"
+        return "spelling"  # "health care" for "healthcare", "do not" for "don't"
     if len(draft_keys) == len(original_keys) == 1 and similar_spelling(draft_keys[0], original_keys[0]):
         return "spelling"
-    if _spelled_out(draft_keys) == _spelled_out(original_keys):
-        return "spelling"  # "do not" for "don't"
     return "replaced"
 
 
@@ -83,14 +64,20 @@ def changes(ops: list[Op], tokens: list[Token], original_text: str, original: li
             return
         d_keys = [tokens[i].key for i in pending_draft]
         o_keys = [original[j].key for j in pending_original]
-        draft_text = " ".join(tokens[i].text for i in pending_draft)
+        draft_text = " ".join(dict.fromkeys(tokens[i].text for i in pending_draft))
         original_text_ = original_span(pending_original[0], pending_original[-1]) if pending_original else ""
         out.append(Change(classify(d_keys, o_keys), draft_text, original_text_))
         pending_draft.clear()
         pending_original.clear()
 
     for op in ops:
-        if op.kind == "match":
+        if op.kind == "match" and tokens[op.draft].form != original[op.original[0]].form:
+            # same words, other form: "we are" for "we're"
+            if op.draft not in pending_draft:
+                pending_draft.append(op.draft)
+            if op.original[0] not in pending_original:
+                pending_original.append(op.original[0])
+        elif op.kind == "match":
             flush()
         elif op.kind == "gap":
             flush()

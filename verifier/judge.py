@@ -119,14 +119,14 @@ def informative_matches(scored: Scored, tokens: list[Token]) -> int:
 
 
 def looks_like_speech(quotation: Quotation, attribution: Attribution | None, tokens: list[Token]) -> bool:
-    """Return False for quoted words that are probably not speech: short unattributed phrases, titles."""
-    if attribution is not None:
-        return True
+    """Return False for quoted words that are probably not speech: titles, and short phrases
+    credited to no named person (scare quotes)."""
     words = [t.text for t in tokens if t.kind == "word"]
-    if len(words) <= 3:
-        return False
     major = [w for w in words if len(w) > 3]
-    return not (major and all(w[:1].isupper() for w in major) and len(words) <= 8)
+    if major and all(w[:1].isupper() for w in major) and len(words) <= 8:
+        return False  # "Meet the Press", "Saturday Night Live"
+    named = attribution is not None and bool(attribution.name)
+    return named or len(words) > 3
 
 
 def judge(quotation: Quotation, attribution: Attribution | None, tokens: list[Token],

@@ -1,9 +1,10 @@
 """Words with positions, and the normalised keys used to compare and index them.
 
 A word's `key` is what matching and the full-text index compare: lower case,
-accents folded, apostrophes and digit separators dropped ("We’re" -> "were",
-"410,000" -> "410000"), so quote-mark style, case and punctuation never count
-as differences.
+accents folded, one apostrophe style, digit separators dropped ("We’re" ->
+"we're", "410,000" -> "410000"), so quote-mark style, case and punctuation
+never count as differences. (The FTS5 tokenizer splits keys at apostrophes
+for the index and for queries alike, so the two stay consistent.)
 """
 
 from __future__ import annotations
@@ -19,11 +20,39 @@ BRACKET_RE = re.compile(r"\[[^\[\]\n]{0,200}\]")
 
 @dataclass(frozen=True)
 class Word:
-    """A word of a text: its key for comparing, and where it stands."""
+    """A word of a text: its key for comparing, and where it stands.
+
+    A contraction is split into the words it stands for ("we're" -> "we",
+    "are"), each part keeping the contraction's span and its key in `form`, so
+    "we are" aligns with "we're" and the difference can still be reported.
+    """
 
     key: str
     start: int
     end: int
+    form: str = ""
+
+
+_NOT_STEMS = {"wo": "will", "ca": "can", "sha": "shall", "ai": "is"}
+_ENDINGS = {"'re": "are", "'m": "am", "'ve": "have", "'ll": "will", "'d": "would"}
+_IS_PRONOUNS = frozenset("it he she that there here what who where how".split())
+
+
+def expand(key: str) -> list[str]:
+    """Return the words a contraction stands for ("don't" -> ["do", "not"]), or [key]."""
+    if key == "cannot":
+        return ["can", "not"]
+    if key.endswith("n't") and len(key) > 3:
+        stem = key[:-3]
+        return [_NOT_STEMS.get(stem, stem), "not"]
+    for ending, word in _ENDINGS.items():
+        if key.endswith(ending) and len(key) > len(ending):
+            return [key[: -len(ending)], word]
+    if key.endswith("'s") and key[:-2] in _IS_PRONOUNS:
+        return [key[:-2], "is"]
+    if key == "let's":
+        return ["let", "us"]
+    return [key]
 
 
 def fold(text: str) -> str:
@@ -33,8 +62,8 @@ def fold(text: str) -> str:
 
 
 def word_key(token: str) -> str:
-    """Return the comparison key of one token: folded, apostrophes and separators dropped."""
-    return re.sub(r"['.,:%]", "", fold(token))
+    """Return the comparison key of one token: folded, digit separators dropped, apostrophes kept."""
+    return re.sub(r"[.,:%]", "", fold(token))
 
 
 def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
@@ -42,8 +71,13 @@ def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
     out = []
     for match in WORD_RE.finditer(text, start, len(text) if end is None else end):
         key = word_key(match.group())
-        if key:
+        if not key:
+            continue
+        parts = expand(key)
+        if len(parts) == 1:
             out.append(Word(key, match.start(), match.end()))
+        else:
+            out.extend(Word(part, match.start(), match.end(), key) for part in parts)
     return out
 
 
