@@ -36,6 +36,7 @@ _ABBREV = (r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|Prof|Rev|St|Jr|
            r"|Cmdr|Supt|Pres|Calif|Fla|Nev|Ill|Mass|Conn|Penn|Wis|Mich|Minn|Ariz|Tenn|Ky|Va|Ga|Ala|Colo"
            r"|Okla|Ore|Wash|Ind|Md|Mo|La|Miss|Kan|Neb|Del|Ark|Vt|Wyo)\.")
 _TOKEN = re.compile(_ABBREV + r"|(?:[A-Z]\.){2,}|[A-Za-z0-9][\w'’\-]*|[,:;()\u2014\u2013\x01]")
+_ENDS_ABBREV = re.compile(r"(?:\b[A-Z]|" + _ABBREV[3:-3] + r")\.$")
 _SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+")
 # A run of capitalised words (a name, possibly with titles); bounded, so linear.
 _NAME_RUN = re.compile(
@@ -127,6 +128,9 @@ class _Registry:
                 elif first in lx.FEMALE_FIRST:
                     person.gender = "f"
             person.descriptors.update(t.lower().rstrip(".") for t in titles)
+            honor = next((lx.HONORIFIC_GENDER[t.lower()] for t in titles if t.lower() in lx.HONORIFIC_GENDER), None)
+            if person.gender is None and honor:
+                person.gender = honor
             prev_word = before.split()[-1].lower() if before.split() else ""
             if prev_word in lx.ROLE_NOUNS or prev_word in lx.HONORIFIC_GENDER:
                 person.descriptors.add(prev_word)
@@ -436,8 +440,7 @@ def _sentence_start(masked: str, lo: int, pos: int) -> int:
     """Return where the sentence holding `pos` starts (not before `lo`)."""
     start = lo
     for m in _SENTENCE_END.finditer(masked, max(lo, pos - _WINDOW), pos):
-        before = masked[max(lo, m.start() - 4):m.start() + 1]
-        if re.search(r"(?:\b[A-Z]|" + _ABBREV[3:-3] + r")\.$", before):
+        if _ENDS_ABBREV.search(masked, max(lo, m.start() - 5), m.start() + 1):
             continue
         start = m.end()
     return start
@@ -445,8 +448,10 @@ def _sentence_start(masked: str, lo: int, pos: int) -> int:
 
 def _sentence_end(masked: str, pos: int, hi: int) -> int:
     """Return where the sentence holding `pos` ends (not after `hi`)."""
-    m = _SENTENCE_END.search(masked, pos, min(hi, pos + _WINDOW))
-    return m.start() + 1 if m else min(hi, pos + _WINDOW)
+    for m in _SENTENCE_END.finditer(masked, pos, min(hi, pos + _WINDOW)):
+        if not _ENDS_ABBREV.search(masked, max(pos, m.start() - 5), m.start() + 1):
+            return m.start() + 1
+    return min(hi, pos + _WINDOW)
 
 
 def _mark_bounds(text: str, q: Quotation) -> tuple[int, int]:

@@ -142,7 +142,7 @@ No Yes It Its He She They We I You His Her Their Our My Your Him Them Us Me Some
 Both Each Every Any Another Other Such Indeed Instead Speaking Talking Writing According Like
 Unlike Despite Amid Among Against Through Throughout Without Within Upon About Above Below
 Once Twice Again Perhaps Maybe Well Oh Sources Source Officials Critics Supporters Democrats
-Republicans Americans Speaking Mr Mrs Ms Dr
+Republicans Americans Speaking
 """.split())
 
 # Words that make a capitalised run a title or role, removed from a person's name.

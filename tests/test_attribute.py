@@ -1,0 +1,133 @@
+"""Attributing quotations: who the text credits, as written and resolved."""
+
+import pytest
+
+from verifier.attribute import attribute_quotations
+from verifier.find import find_quotations
+
+
+def credits(text: str):
+    quotes = find_quotations(text)
+    return list(zip([q.text for q in quotes], attribute_quotations(text, quotes), strict=True))
+
+
+def only(text: str):
+    [(_, attribution)] = credits(text)
+    return attribution
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "name", "cue"),
+    [
+        ('"We will win," Reid said.', "Reid", "Reid", "said"),
+        ('"We will win," said Reid.', "Reid", "Reid", "said"),
+        ('Reid said the administration should "back off" the raids.', "Reid", "Reid", "said"),
+        ('"We will win," Reid told reporters.', "Reid", "Reid", "told"),
+        ('"We will win," Reid added.', "Reid", "Reid", "added"),
+        ('"We will win," Reid also tweeted on Monday.', "Reid", "Reid", "tweeted"),
+        ('"Why now?" Reid asked.', "Reid", "Reid", "asked"),
+        ('"It is over," Reid concluded.', "Reid", "Reid", "concluded"),
+        ('"It is over," Reid has long argued.', "Reid", "Reid", "argued"),
+        ('Johnson said in a statement Monday that "female agents" took part.', "Johnson", "Johnson", "said"),
+        ('Cruz continued: "We will not back down."', "Cruz", "Cruz", "continued"),
+        ('According to Reid, the raids are "cruel."', "Reid", "Reid", "according to"),
+        ('The raids are "cruel," according to Reid.', "Reid", "Reid", "according to"),
+        ('"We will win," the White House said.', "the White House", "the White House", "said"),
+    ],
+)
+def test_cue_and_speaker(text, mention, name, cue):
+    attribution = only(text)
+    assert (attribution.mention, attribution.name, attribution.cue) == (mention, name, cue)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ('"They are desperate," said Nancy Pelosi, the House minority leader.', "Nancy Pelosi"),
+        ('"They are desperate," Nancy Pelosi, the House minority leader, said.', "Nancy Pelosi"),
+        ("“We are aware,” Obama spokesman Josh Earnest told reporters.", "Josh Earnest"),
+        ('"We are aware," DHS Secretary Jeh Johnson said.', "Jeh Johnson"),
+        ('"We are aware," said Sen. Harry Reid (D-Nev.).', "Harry Reid"),
+        ('"We are aware," former presidential candidate Herman Cain said.', "Herman Cain"),
+    ],
+)
+def test_titles_and_appositives_are_stripped_from_the_name(text, name):
+    assert only(text).name == name
+
+
+def test_both_quotes_in_one_sentence_share_the_speaker():
+    text = 'House Minority Leader Nancy Pelosi called them "political refugees" who are "entitled to stay here."'
+    got = [(a.mention, a.name) for _, a in credits(text)]
+    assert got == [("House Minority Leader Nancy Pelosi", "Nancy Pelosi")] * 2
+
+
+def test_split_quote_credits_both_halves():
+    text = "“We’re aware,” Reid said, “and it won’t change.”"
+    assert [a.name for _, a in credits(text)] == ["Reid", "Reid"]
+
+
+def test_surname_resolves_to_the_full_name_given_earlier():
+    text = 'Sen. Harry Reid spoke on Monday. "We will win," Reid said.'
+    assert only(text).name == "Harry Reid"
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "name"),
+    [
+        ('Hillary Clinton spoke on Monday. "We will win," she said.', "she", "Hillary Clinton"),
+        ('Mr. Sanders met Hillary Clinton. "We will win," he said.', "he", "Sanders"),
+        ('Hillary Clinton met Mr. Sanders. "We will win," she said.', "she", "Hillary Clinton"),
+    ],
+)
+def test_pronoun_resolves_to_a_compatible_person(text, mention, name):
+    attribution = only(text)
+    assert (attribution.mention, attribution.name) == (mention, name)
+
+
+def test_role_noun_resolves_to_the_person_described_that_way():
+    text = 'Sen. Harry Reid (D-Nev.) spoke on Monday. "It is wrong," the Nevada Democrat said.'
+    attribution = only(text)
+    assert (attribution.mention, attribution.name) == ("the Nevada Democrat", "Harry Reid")
+
+
+def test_unknown_role_noun_keeps_the_mention_and_no_name():
+    attribution = only('"He made a compelling case," the advocate said.')
+    assert (attribution.mention, attribution.name) == ("the advocate", None)
+
+
+def test_floating_quote_continues_the_last_speaker():
+    text = 'Hillary Clinton spoke.\n\n"We will win," she said.\n\n"And we will keep winning."'
+    assert [a.name for _, a in credits(text)] == ["Hillary Clinton", "Hillary Clinton"]
+
+
+def test_second_hand_quote_names_the_speaker_and_the_relayer():
+    text = ('President Obama told the group he was focused on "not easing up on enforcement," '
+            "according to an advocate who attended the meeting.")
+    attribution = only(text)
+    assert attribution.name == "Obama"
+    assert attribution.cue == "told"
+    assert attribution.relayed_by == "an advocate who attended the meeting"
+
+
+def test_nested_quote_is_credited_to_whom_the_outer_speaker_names():
+    text = ("President Obama met advocates. \"He made a compelling case, and he's made very clear that, "
+            "'I don't want any problems,'\" the advocate said.")
+    outer, inner = credits(text)
+    assert outer[1].mention == "the advocate"
+    assert (inner[0], inner[1].mention, inner[1].name) == ("I don't want any problems,", "he", "Obama")
+
+
+def test_nested_quote_without_a_cue_is_credited_to_no_one():
+    text = "\"The word 'pivot' was everywhere,\" Reid said."
+    _, inner = credits(text)
+    assert inner == ("pivot", None)
+
+
+def test_quote_with_no_speaker_anywhere_has_no_attribution():
+    assert credits('The so-called "deterrence" strategy is failing.') == [("deterrence", None)]
+
+
+def test_one_attribution_per_quotation_even_on_odd_input():
+    for text in ["", '"', '""""', "“‘’”", 'said "x" said "y', "\"'“”„‟«»‘’\n" * 5]:
+        quotes = find_quotations(text)
+        assert len(attribute_quotations(text, quotes)) == len(quotes)
