@@ -5,7 +5,8 @@ This is the library API the CLI, the service and the tests call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from .align import draft_tokens
 from .attribute import attribute_quotations
@@ -40,10 +41,25 @@ class AttributedQuotation:
         }
 
 
+def reading_text(text: str) -> str:
+    """Return `text` with hard-wrapped lines joined, offsets unchanged.
+
+    Where paragraphs are separated by blank lines, a lone line break inside a
+    paragraph is only wrapping: it becomes a space (same length, so every
+    offset still points at the same character).
+    """
+    if "\n\n" not in text.strip():
+        return text
+    return re.sub(r"(?<=[^\n])\n(?=[^\n])", " ", text)
+
+
 def quotations_in(document: Document) -> list[AttributedQuotation]:
     """Return every quotation in the document with its attribution and file positions."""
-    quotations = find_quotations(document.text)
-    attributions = attribute_quotations(document.text, quotations)
+    unwrapped = reading_text(document.text)
+    quotations = [
+        replace(q, text=document.text[q.start:q.end]) for q in find_quotations(unwrapped)
+    ]
+    attributions = attribute_quotations(unwrapped, quotations)
     out = []
     for quotation, attribution in zip(quotations, attributions, strict=True):
         line, column = document.line_column(quotation.start)

@@ -75,6 +75,8 @@ def decode(data: bytes, path: str) -> str:
         raise InputError(
             f"{path}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from None
+    if not text.strip():
+        raise InputError(f"{path}: empty file, nothing to check")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -75,6 +75,10 @@ def finding_lines(finding: Finding, style: Style = _plain) -> list[str]:
             lines.append(f"      {change.kind + ':':<12} “{change.draft}” is not in the original")
         elif change.kind == "deleted":
             lines.append(f"      {change.kind + ':':<12} “{change.original}” left out, with no ellipsis")
+        elif not change.draft:
+            lines.append(f"      {change.kind + ':':<12} “{change.original}” left out")
+        elif not change.original:
+            lines.append(f"      {change.kind + ':':<12} “{change.draft}” added")
         else:
             lines.append(f"      {change.kind + ':':<12} “{change.draft}” where the original says "
                          f"“{change.original}”")
