@@ -102,7 +102,16 @@ class _Registry:
         self.positions: list[int] = []
         starts = [a for a, _ in inside]
         pending: list[tuple[int, list[str], str, int]] = []
+        newlines = [m.start() for m in re.finditer("\n", text)]
+        headline: dict[int, bool] = {}
         for m in _NAME_RUN.finditer(text):
+            line = bisect.bisect_left(newlines, m.start())
+            if line not in headline:
+                lo = newlines[line - 1] + 1 if line else 0
+                hi = newlines[line] if line < len(newlines) else len(text)
+                headline[line] = _is_headline(text[lo:hi]) if hi - lo <= 200 else False
+            if headline[line]:
+                continue
             words = m.group().replace("\u00a0", " ").split()
             while words and (words[0] in lx.STOP_CAPS or words[0].rstrip(".") in lx.STOP_CAPS):
                 words = words[1:]
@@ -160,6 +169,17 @@ class _Registry:
             self.mentions.append((pos, person, out))
             self.positions.append(pos)
 
+    def _pick(self, k: int, gender: str | None, known_only: bool, limit: int) -> int:
+        """Return the index of the latest compatible mention at or before `k`, or -1."""
+        seen = 0
+        while k >= 0 and seen < limit:
+            _, person, out = self.mentions[k]
+            seen += 1
+            if out and _compatible(person, gender) and (not known_only or person.gender is not None):
+                return k
+            k -= 1
+        return -1
+
     def lookup(self, words: list[str]) -> _Person | None:
         """Return the person a cleaned name refers to, if the text named them."""
         if not words:
@@ -170,22 +190,23 @@ class _Registry:
     def recent(self, pos: int, gender: str | None, masked: str) -> _Person | None:
         """Return the subject-most person of the latest sentence before `pos` naming a compatible one."""
         k = bisect.bisect_left(self.positions, pos) - 1
-        seen = 0
-        while k >= 0 and seen < 40:
-            mpos, person, out = self.mentions[k]
-            seen += 1
-            if out and _compatible(person, gender):
-                # the earliest compatible person in the same sentence is most often its subject
-                lo = max(masked.rfind(". ", max(0, mpos - 400), mpos), masked.rfind("\n", max(0, mpos - 400), mpos))
-                best = person
-                j = k - 1
-                while j >= 0 and self.mentions[j][0] > lo:
-                    if self.mentions[j][2] and _compatible(self.mentions[j][1], gender):
-                        best = self.mentions[j][1]
-                    j -= 1
-                return best
-            k -= 1
-        return None
+        # a person whose gender the text shows beats a nearer name of unknown gender (often a place)
+        hit = self._pick(k, gender, gender is not None, 6)
+        if hit < 0:
+            hit = self._pick(k, gender, False, 40)
+        if hit < 0:
+            return None
+        mpos, person, _ = self.mentions[hit]
+        # the earliest compatible person in the same sentence is most often its subject
+        lo = max(masked.rfind(". ", max(0, mpos - 400), mpos), masked.rfind("\n", max(0, mpos - 400), mpos))
+        best = person
+        j = hit - 1
+        while j >= 0 and self.mentions[j][0] > lo:
+            other = self.mentions[j][1]
+            if self.mentions[j][2] and _compatible(other, gender) and (other.gender or not person.gender):
+                best = other
+            j -= 1
+        return best
 
     def described(self, words: list[str], pos: int) -> _Person | None:
         """Return the most recent person before `pos` the text described with one of `words`."""
@@ -201,6 +222,13 @@ class _Registry:
             seen += 1
             k -= 1
         return None
+
+
+def _is_headline(line: str) -> bool:
+    """Return True for a short line in Title Case (a headline, not prose)."""
+    words = [w for w in line.split() if w[:1].isalpha()]
+    caps = sum(w[:1].isupper() for w in words)
+    return len(words) >= 4 and caps >= 0.7 * len(words)
 
 
 def _strip_possessive(word: str) -> str:
@@ -263,13 +291,16 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
         if k >= 0 and toks[k].text == "(":
             j = k - 1
     if j >= 0 and toks[j].text == "," and allow_appositive:
+        # "Clinton, 35, the daughter of ..., said": try each earlier comma, nearest first
         k = j - 1
-        while k >= 0 and toks[k].text not in {",", _QMARK, ";", ":"} and j - k < 25:
+        commas = 0
+        while k >= 0 and toks[k].text not in {_QMARK, ";", ":"} and j - k < 40 and commas < 3:
+            if toks[k].text == ",":
+                commas += 1
+                inner = _np_before(text, toks, k, allow_appositive=False)
+                if inner is not None and inner.kind in {"name", "role"}:
+                    return inner
             k -= 1
-        if k >= 0 and toks[k].text == ",":
-            inner = _np_before(text, toks, k, allow_appositive=False)
-            if inner is not None and inner.kind in {"name", "role"}:
-                return inner
         return None
     if j < 0:
         return None
