@@ -55,7 +55,7 @@ def quotes(paths: tuple[str, ...], inline_text: str | None, fmt: str) -> None:
         for q in f["quotes"]:
             att = q["attribution"]
             who = f'{att["name"] or att["mention"]} ({att["cue"]})' if att else "no attribution"
-            click.echo(f'  {q["line"]}:{q["column"]}  “{q["text"]}”  — {who}')
+            click.echo(f'  {q["line"]}:{q["column"]}  “{" ".join(q["text"].split())}”  — {who}')
 
 
 FAIL_ON = ("misattributed", "drift", "unverified", "never")
