@@ -94,3 +94,36 @@ def test_positions_point_at_the_quoted_words(corpus):
     text = 'Intro line.\nReid said they should "back off" now.'
     [finding] = check(corpus, text)
     assert (finding.line, finding.column, finding.end_line, finding.end_column) == (2, 24, 2, 32)
+
+
+@pytest.mark.parametrize(
+    "draft, verdict, note",
+    [
+        ('The raids are "consistent with the need to follow due process," the White House said.', "verified",
+         "speaks for"),
+        ('"They are desperately trying to escape violence in their home countries," the senator said.',
+         "verified", "could not be identified"),
+        ('"there may be some gaps in implementation of  the polices," one advocate said.', "verified",
+         "relayed"),
+    ],
+)
+def test_credit_to_institution_relay_or_unidentified_role_is_not_an_accusation(corpus, draft, verdict, note):
+    [finding] = check(corpus, draft)
+    assert finding.verdict == verdict
+    assert any(note in n for n in finding.notes), finding.notes
+
+
+@pytest.mark.parametrize(
+    "draft, credited, speaker",
+    [
+        ('"We\'re of course aware of these concerns," Reid said.', "Reid", "Josh Earnest"),
+        ('Pelosi said agents had "exercised prosecutorial discretion."', "Pelosi", "Jeh Johnson"),
+        ('Nancy Pelosi called them "political refugees."', "Pelosi", "Harry Reid"),
+        ('"A number of us are extremely concerned," said John Smith, a local pastor.', "Smith", "Harry Reid"),
+    ],
+)
+def test_words_credited_to_someone_else_are_misattributed(corpus, draft, credited, speaker):
+    [finding] = check(corpus, draft)
+    assert finding.verdict == "misattributed"
+    assert credited in finding.attribution.name
+    assert finding.speaker == speaker

@@ -81,11 +81,12 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
     for speaker, how in meant:
         if quote.relayed_by and speaker.id == quote.relayed_by.id and how != "affiliation":
             return Credit("right", f"credited to {quote.relayed_by.name}, who relayed {quote.speaker.name}'s words")
-    if meant:
-        return Credit("wrong", f"the draft credits {name or mention}; the corpus has these words from "
-                               f"{quote.speaker.name}")
     if name is None:
+        # A role noun the text never tied to a name ("the advocate") can confirm a
+        # speaker through the corpus's aliases, but is too vague to accuse anyone.
         return Credit("none", f"credited to “{mention}”, who could not be identified")
+    if meant:
+        return Credit("wrong", f"the draft credits {name}; the corpus has these words from {quote.speaker.name}")
     return Credit("wrong", f"the draft credits {name}; the corpus has these words from {quote.speaker.name}")
 
 
