@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from .align import Token
 from .corpus import Corpus
 from .drift import is_drift, severity_of
-from .match import SHORT_QUOTE_WORDS, Scored
+from .match import MIN_COVERAGE, SHORT_QUOTE_WORDS, Scored
 from .models import Attribution, Finding, Quotation, Speaker
 
-MIN_COVERAGE = 0.6
 MIN_MATCHED = 3
 MIN_INFORMATIVE = 2
 STOPWORDS = frozenset(
@@ -93,12 +92,16 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
 def matches(scored: Scored, tokens: list[Token]) -> bool:
     """Return True when an alignment is close enough to call the draft words that quote's.
 
-    Short quotations must match exactly. Longer ones must share most of their
+    Short quotations must match exactly, and be the whole quote or more than
+    common words. Longer ones must share most of their
     words, and more than a name or a run of common words: sharing "the
     Department of Homeland Security" with a quote does not make a sentence it.
     """
     if scored.words <= SHORT_QUOTE_WORDS:
-        return scored.exact
+        # a few words must be the whole quote, or carry two telling words ("prosecutorial
+        # discretion"): "no" or "refugees" alone is anybody's
+        whole = scored.words == scored.original_words
+        return scored.exact and (whole or informative_matches(scored, tokens) >= MIN_INFORMATIVE)
     return (scored.alignment.coverage >= MIN_COVERAGE and scored.matched >= MIN_MATCHED
             and scored.deleted <= 2 * scored.matched + 3
             and informative_matches(scored, tokens) >= MIN_INFORMATIVE)

@@ -9,6 +9,7 @@ only the best few get the full word alignment.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -17,9 +18,10 @@ from .align import Op, Token, align, original_words
 from .corpus import Corpus
 from .drift import changes as drift_changes
 from .models import Alignment, CorpusQuote
-from .normalize import index_text
+from .normalize import Word, index_text, words
 
 SHORT_QUOTE_WORDS = 4
+MIN_COVERAGE = 0.6  # share of a longer quotation's words a match must find
 RAREST_TERMS = 8
 POSTINGS_BUDGET = 200_000
 CANDIDATES = 50
@@ -36,6 +38,7 @@ class Scored:
     words: int  # words in the draft quotation
     matched: int  # draft words found unchanged in the original
     deleted: int  # words of the original left out inside the window (no ellipsis)
+    original_words: int = 0  # words in the whole corpus quote
 
     @property
     def exact(self) -> bool:
@@ -107,7 +110,10 @@ def candidates(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = ())
 def score_alignment(tokens: list[Token], quote: CorpusQuote) -> Scored:
     """Return the best alignment of a draft quotation within one corpus quote."""
     original, optional = original_words(quote.text)
-    ops, cost = align(tokens, original, optional)
+    ops = _exact_ops(tokens, original)
+    cost = 0.0
+    if ops is None:
+        ops, cost = align(tokens, original, optional)
     spanned = [j for op in ops if op.original for j in range(*op.original)]
     first, last = (min(spanned), max(spanned)) if spanned else (0, -1)
     window = quote.text[original[first].start:original[last].end] if spanned else ""
@@ -118,12 +124,42 @@ def score_alignment(tokens: list[Token], quote: CorpusQuote) -> Scored:
     score = 100.0 * matched / max(n_words + deleted, 1)
     alignment = Alignment(quote=quote, original=window, score=score,
                           coverage=matched / max(n_words, 1), changes=tuple(found))
-    return Scored(alignment, tuple(ops), cost, n_words, matched, deleted)
+    return Scored(alignment, tuple(ops), cost, n_words, matched, deleted, len(original))
+
+
+def _exact_ops(tokens: list[Token], original: list[Word]) -> list[Op] | None:
+    """Return an all-match alignment when the draft's words occur as a run in the original, else None."""
+    if any(t.kind != "word" for t in tokens) or not tokens:
+        return None
+    needle = "\x1f" + "\x1f".join(t.key for t in tokens) + "\x1f"
+    keys = [w.key for w in original]
+    hay = "\x1f" + "\x1f".join(keys) + "\x1f"
+    at = hay.find(needle)
+    if at < 0:
+        return None
+    start = hay.count("\x1f", 0, at)  # words before the match
+    return [Op("match", i, (start + i, start + i + 1)) for i in range(len(tokens))]
+
+
+def coverage_bound(tokens: list[Token], quote: CorpusQuote) -> float:
+    """Return the most of the draft's words any alignment with this quote could match (0-1)."""
+    draft = Counter(t.key for t in tokens if t.kind == "word")
+    if not draft:
+        return 0.0
+    available = Counter(w.key for w in words(quote.text))
+    shared = sum(min(n, available[k]) for k, n in draft.items())
+    return shared / sum(draft.values())
 
 
 def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = ()) -> list[Scored]:
-    """Return full alignments for the most promising candidates, best first."""
-    found = candidates(corpus, tokens, speaker_ids)
+    """Return full alignments for the most promising candidates, best first.
+
+    Candidates that could not reach the coverage a match needs, whatever the
+    alignment, are dropped before the (costly) word alignment.
+    """
+    n_words = sum(t.kind == "word" for t in tokens)
+    needed = 1.0 if n_words <= SHORT_QUOTE_WORDS else MIN_COVERAGE
+    found = [q for q in candidates(corpus, tokens, speaker_ids) if coverage_bound(tokens, q) >= needed]
     if not found:
         return []
     query = " ".join(t.key for t in tokens if t.kind == "word")
