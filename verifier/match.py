@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -18,7 +19,7 @@ from .align import Op, Token, align, original_words
 from .corpus import Corpus
 from .drift import changes as drift_changes
 from .models import Alignment, CorpusQuote
-from .normalize import Word, index_text, words
+from .normalize import Word, index_text
 
 SHORT_QUOTE_WORDS = 4
 MIN_COVERAGE = 0.6  # share of a longer quotation's words a match must find
@@ -107,9 +108,16 @@ def candidates(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = ())
     return corpus.quotes_by_rowid(rowids)
 
 
+@lru_cache(maxsize=8192)
+def _quote_words(text: str) -> tuple[list[Word], list[bool], Counter]:
+    """Return a corpus quote's words, which of them it bracketed, and their counts (cached)."""
+    found, optional = original_words(text)
+    return found, optional, Counter(w.key for w in found)
+
+
 def score_alignment(tokens: list[Token], quote: CorpusQuote) -> Scored:
     """Return the best alignment of a draft quotation within one corpus quote."""
-    original, optional = original_words(quote.text)
+    original, optional, _ = _quote_words(quote.text)
     ops = _exact_ops(tokens, original)
     cost = 0.0
     if ops is None:
@@ -146,7 +154,7 @@ def coverage_bound(tokens: list[Token], quote: CorpusQuote) -> float:
     draft = Counter(t.key for t in tokens if t.kind == "word")
     if not draft:
         return 0.0
-    available = Counter(w.key for w in words(quote.text))
+    available = _quote_words(quote.text)[2]
     shared = sum(min(n, available[k]) for k, n in draft.items())
     return shared / sum(draft.values())
 

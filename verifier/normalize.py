@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 WORD_RE = re.compile(r"\d+(?:[.,:]\d+)*%?|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 ELLIPSIS_RE = re.compile(r"…|\.\s?\.\s?\.(?:\s?\.)?")
@@ -38,29 +39,35 @@ _ENDINGS = {"'re": "are", "'m": "am", "'ve": "have", "'ll": "will", "'d": "would
 _IS_PRONOUNS = frozenset("it he she that there here what who where how".split())
 
 
-def expand(key: str) -> list[str]:
+@lru_cache(maxsize=200_000)
+def expand(key: str) -> tuple[str, ...]:
     """Return the words a contraction stands for ("don't" -> ["do", "not"]), or [key]."""
     if key == "cannot":
-        return ["can", "not"]
+        return ("can", "not")
+    if "'" not in key:
+        return (key,)
     if key.endswith("n't") and len(key) > 3:
         stem = key[:-3]
-        return [_NOT_STEMS.get(stem, stem), "not"]
+        return (_NOT_STEMS.get(stem, stem), "not")
     for ending, word in _ENDINGS.items():
         if key.endswith(ending) and len(key) > len(ending):
-            return [key[: -len(ending)], word]
+            return (key[: -len(ending)], word)
     if key.endswith("'s") and key[:-2] in _IS_PRONOUNS:
-        return [key[:-2], "is"]
+        return (key[:-2], "is")
     if key == "let's":
-        return ["let", "us"]
-    return [key]
+        return ("let", "us")
+    return (key,)
 
 
 def fold(text: str) -> str:
     """Return `text` lower-cased with accents removed and apostrophes unified."""
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'")
 
 
+@lru_cache(maxsize=200_000)
 def word_key(token: str) -> str:
     """Return the comparison key of one token: folded, digit separators dropped, apostrophes kept."""
     return re.sub(r"[.,:%]", "", fold(token))
