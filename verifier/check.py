@@ -6,7 +6,7 @@ This is the library API the CLI, the service and the tests call.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .align import draft_tokens
 from .attribute import attribute_quotations
@@ -84,10 +84,14 @@ class FileReport:
 
     path: str
     findings: list[Finding]
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        """Return the DESIGN.md `files[]` object."""
-        return {"path": self.path, "quotes": [f.to_json() for f in self.findings]}
+        """Return the DESIGN.md `files[]` object (`warnings` added only when there are some)."""
+        out: dict = {"path": self.path, "quotes": [f.to_json() for f in self.findings]}
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
 
 
 def check_document(document: Document, corpus: Corpus) -> FileReport:
@@ -99,8 +103,12 @@ def check_document(document: Document, corpus: Corpus) -> FileReport:
             continue
         finding.line, finding.column = found.line, found.column
         finding.end_line, finding.end_column = found.end_line, found.end_column
+        for suppression in document.suppressions:
+            if suppression.covers(found.quotation.start, finding.verdict):
+                finding.suppressed = suppression.to_json()
+                break
         findings.append(finding)
-    return FileReport(document.path, findings)
+    return FileReport(document.path, findings, list(document.warnings))
 
 
 def check_quotation(quotation: Quotation, attribution: Attribution | None, corpus: Corpus) -> Finding | None:
@@ -117,4 +125,8 @@ def check_quotation(quotation: Quotation, attribution: Attribution | None, corpu
 def summary(reports: list[FileReport]) -> dict[str, int]:
     """Return the DESIGN.md summary: files, quotes, and a count for each verdict."""
     findings = [f for r in reports for f in r.findings]
-    return {"files": len(reports), "quotes": len(findings), **summary_counts(findings)}
+    counts = {"files": len(reports), "quotes": len(findings), **summary_counts(findings)}
+    suppressed = sum(1 for f in findings if f.suppressed)
+    if suppressed:
+        counts["suppressed"] = suppressed  # findings still counted under their verdict, but accepted
+    return counts

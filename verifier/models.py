@@ -131,10 +131,11 @@ class Finding:
     score: float = 0.0
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    suppressed: dict | None = None  # {"verdicts", "reason", "line"} when an inline comment accepts it
 
     def to_json(self) -> dict:
-        """Return the DESIGN.md quote object."""
-        return {
+        """Return the DESIGN.md quote object (with `suppressed` only when a comment accepted it)."""
+        out = {
             "text": self.quotation.text,
             "line": self.line,
             "column": self.column,
@@ -150,3 +151,6 @@ class Finding:
             "drift": [c.to_json() for c in self.changes],
             "notes": list(self.notes),
         }
+        if self.suppressed:
+            out["suppressed"] = dict(self.suppressed)
+        return out

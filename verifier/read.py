@@ -34,6 +34,8 @@ class Document:
     source: str
     kind: str = "txt"
     offsets: list[int] | None = None
+    suppressions: list = field(default_factory=list)  # markup.Suppression: inline `quotecheck: ignore` comments
+    warnings: list[str] = field(default_factory=list)  # one line each, e.g. a suppression without a reason
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def source_offset(self, index: int) -> int:
@@ -106,9 +108,12 @@ def read_bytes(path: str, max_bytes: int = MAX_BYTES_DEFAULT) -> bytes:
 
 def document_from_text(text: str, path: str = "<text>", kind: str = "txt") -> Document:
     """Return a Document for text already in memory."""
+    from .markup import extract
+
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Markdown and HTML are read as plain text for now: positions stay exact.
-    return Document(path=path, text=text, source=text, kind=kind)
+    found = extract(text, kind, path)
+    return Document(path=path, text=found.text, source=text, kind=kind, offsets=found.offsets,
+                    suppressions=found.suppressions, warnings=found.warnings)
 
 
 def read_document(path: str, max_bytes: int = MAX_BYTES_DEFAULT, kind: str | None = None) -> Document:
