@@ -1,0 +1,99 @@
+"""The shipped corpus: verbatim records, the right speakers, and the default database built from them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from verifier.corpus import Corpus, CorpusError
+from verifier.records import default_corpus_path, load_records, records_dir
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def test_every_record_names_a_known_speaker_and_source():
+    speakers, sources, quotes = load_records(records_dir())
+    assert {s.name for s in speakers} == {"Josh Earnest", "Nancy Pelosi", "Harry Reid", "Jeh Johnson",
+                                          "Barack Obama", "Anonymous immigration advocate"}
+    assert len(sources) == 2 and len(quotes) == 15
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="the seed articles (../shared/seeds) are not beside this checkout")
+def test_every_quote_is_verbatim_in_its_seed_article():
+    seeds = {p.name: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
+    text = "\n".join(seeds.values())
+    _, _, quotes = load_records(records_dir())
+    for quote in quotes:
+        assert quote.text in text, quote.text
+        assert quote.context and quote.text in quote.context
+
+
+@pytest.mark.parametrize(
+    "words, speaker, relayed_by",
+    [
+        ("implementation of \u00a0the polices", "barack-obama", "anonymous-advocate"),  # typo and spacing kept
+        ("I don't want any problems [with comprehensive reform]", "barack-obama", "anonymous-advocate"),
+        ("He made a compelling case", "anonymous-advocate", None),
+        ("consistent with the need to follow due process", "josh-earnest", None),
+        ("political refugees", "harry-reid", None),
+        ("exercised prosecutorial discretion", "jeh-johnson", None),
+        ("must ensure that no person is wrongfully deported", "nancy-pelosi", None),
+    ],
+)
+def test_quotes_have_the_right_speaker(words, speaker, relayed_by):
+    _, _, quotes = load_records(records_dir())
+    [quote] = [q for q in quotes if words in q.text and (q.speaker_id == speaker)][:1]
+    assert quote.relayed_by == relayed_by
+
+
+@pytest.mark.parametrize("junk", ["ReidHarry Mason", "Getty Images", "Brendan Smialowski", "newsletters",
+                                  "Deportation raids won't stop"])
+def test_captions_page_furniture_and_scraping_junk_are_not_quotes(junk):
+    _, _, quotes = load_records(records_dir())
+    assert not any(junk in q.text for q in quotes)
+
+
+def test_default_corpus_is_built_on_first_use_and_rebuilt_when_records_change(tmp_path, monkeypatch):
+    records = tmp_path / "records"
+    shutil.copytree(records_dir(), records)
+    monkeypatch.setattr("verifier.records.records_dir", lambda: records)
+    monkeypatch.setenv("QUOTECHECK_CACHE_DIR", str(tmp_path / "cache"))
+    first = default_corpus_path()
+    assert first.exists() and default_corpus_path() == first
+    with (records / "quotes.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"text": "A brand new sentence for the test.", "speaker": "harry-reid",
+                                 "source": "thehill-deportation-raids"}) + "\n")
+    second = default_corpus_path()
+    assert second != first
+    with Corpus.open(second, readonly=True) as corpus:
+        assert corpus.stats()["quotes"] == 16
+
+
+def test_broken_records_name_the_file_and_line(tmp_path):
+    records = tmp_path / "records"
+    shutil.copytree(records_dir(), records)
+    with (records / "quotes.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write("{not json\n")
+    with pytest.raises(CorpusError, match=r"quotes.jsonl:16: not valid JSON"):
+        load_records(records)
+
+
+def test_aliases_and_affiliations_resolve_to_speakers(corpus):
+    assert [s.name for s, how in corpus.speakers_named("the spokesman")] == ["Josh Earnest"]
+    assert ("Jeh Johnson", "affiliation") in [(s.name, how) for s, how in corpus.speakers_named("DHS")]
+    assert corpus.speakers_named("Nobody In Particular") == []
+
+
+def test_adding_the_same_quote_twice_stores_it_once(tmp_path):
+    from verifier.corpus import QuoteRecord
+    from verifier.models import Source, Speaker
+
+    with Corpus.open(tmp_path / "c.db", create=True) as corpus:
+        record = QuoteRecord("Words said once.", "s", "src")
+        args = ([Speaker("s", "Some One")], [Source("src", "P", "T")], [record])
+        assert corpus.add(*args) == 1
+        assert corpus.add(*args) == 0
+        assert corpus.stats()["quotes"] == 1
