@@ -47,18 +47,19 @@ class Credit:
 def speakers_for(corpus: Corpus, name: str) -> list[tuple[Speaker, str]]:
     """Return the corpus speakers a credited name can mean, with how (name/alias/affiliation).
 
-    Tries the whole name, then shorter endings of it ("Sen. Harry Reid" -> "Harry
-    Reid"); a bare surname counts only when what was dropped is a title, so
-    "Ron Johnson" is not taken for "Jeh Johnson".
+    Tries the whole name, then every run of two or more of its words, longest
+    first ("Sen. Harry Reid (D-Nev.)" -> "Harry Reid"; words glued by a scraper,
+    "ReidHarry", are split first); a bare surname counts only when the other
+    words are titles, so "Ron Johnson" is not taken for "Jeh Johnson".
     """
-    parts = re.findall(r"[^\W_]+", name)
-    for k in range(len(parts)):
-        dropped = parts[:k]
-        if len(parts) - k == 1 and any(w.lower() not in TITLE_WORDS and len(w) > 1 for w in dropped):
-            break
-        found = corpus.speakers_named(" ".join(parts[k:]))
-        if found:
-            return found
+    parts = re.findall(r"[^\W_]+", re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", name))
+    for size in range(len(parts), 1, -1):
+        for k in range(len(parts) - size + 1):
+            found = corpus.speakers_named(" ".join(parts[k:k + size]))
+            if found:
+                return found
+    if parts and all(w.lower() in TITLE_WORDS or len(w) == 1 for w in parts[:-1]):
+        return corpus.speakers_named(parts[-1])
     return []
 
 

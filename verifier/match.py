@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .align import Op, Token, align, original_words
+from .align import MATCH_COST, Op, Token, align, original_words
 from .corpus import Corpus
 from .drift import changes as drift_changes
 from .models import Alignment, CorpusQuote
@@ -119,7 +119,7 @@ def score_alignment(tokens: list[Token], quote: CorpusQuote) -> Scored:
     """Return the best alignment of a draft quotation within one corpus quote."""
     original, optional, _ = _quote_words(quote.text)
     ops = _exact_ops(tokens, original)
-    cost = 0.0
+    cost = MATCH_COST * len(tokens)  # what the DP would score the same all-match alignment
     if ops is None:
         ops, cost = align(tokens, original, optional)
     spanned = [j for op in ops if op.original for j in range(*op.original)]
