@@ -1,0 +1,733 @@
+"""The HTTP service: a JSON API under /v1 for a CMS, and a page at / for editors.
+
+`quotecheck serve` runs this ASGI app under uvicorn. Each worker process opens
+the corpus once, read-only, and guards that one connection with a lock (sync
+endpoints run in a thread pool). Reports are cached per worker by draft: the
+corpus cannot change under a running worker.
+
+Everything the client can get wrong is answered with RFC 9457 problem details
+(`application/problem+json`): 401 without the token, 404, 405, 408 for a body
+that arrives too slowly, 413 for a body over the limit (refused from the
+Content-Length header, or as soon as the streamed bytes pass the limit, before
+the body is read whole), 422 for a body that is not what the schema says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import json
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import h11
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, Response
+from fastapi.security import HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from . import __version__
+from .check import FileReport, check_document, summary
+from .corpus import Corpus, CorpusError
+from .gate import fails
+from .models import Speaker
+from .read import Document, document_from_text
+
+log = logging.getLogger("quotecheck.service")
+
+STATIC = Path(__file__).resolve().parent / "static"
+FAIL_ON = ("misattributed", "drift", "unverified", "never")
+FailOn = Literal["misattributed", "drift", "unverified", "never"]
+Format = Literal["txt", "md", "html"]
+PROBLEM = "application/problem+json"
+MAX_DOCUMENTS = 100
+MAX_HEADER_BYTES = 16 * 1024  # request line and headers; uvicorn also stops buffering an incomplete head past this
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy",
+     b"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+     b"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+]
+
+ASGIApp = Callable[[MutableMapping[str, Any], Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]],
+                   Awaitable[None]]
+
+
+# -- settings ----
+@dataclass(frozen=True)
+class Settings:
+    """How the service runs; passed to uvicorn worker processes through the environment."""
+
+    corpus: str | None = None  # None: the shipped default corpus
+    token: str | None = None  # bearer token required on /v1 when set
+    max_body: int = 1_000_000  # bytes
+    cors_origins: tuple[str, ...] = ()
+    body_timeout: float = 10.0  # seconds for the whole request body to arrive
+    header_timeout: float = 10.0  # seconds for a request's headers to arrive
+    cache_size: int = 512  # drafts whose reports each worker remembers (0: none)
+
+    ENV = {
+        "corpus": "QUOTECHECK_CORPUS", "token": "QUOTECHECK_TOKEN", "max_body": "QUOTECHECK_MAX_BODY",
+        "cors_origins": "QUOTECHECK_CORS_ORIGINS", "body_timeout": "QUOTECHECK_BODY_TIMEOUT",
+        "header_timeout": "QUOTECHECK_HEADER_TIMEOUT", "cache_size": "QUOTECHECK_CACHE_SIZE",
+    }
+
+    @classmethod
+    def from_env(cls, environ: MutableMapping[str, str] | None = None) -> Settings:
+        """Return the settings named by QUOTECHECK_* environment variables (defaults for the rest)."""
+        env = os.environ if environ is None else environ
+        get = {key: env.get(name) or None for key, name in cls.ENV.items()}
+        default = cls()
+        return cls(
+            corpus=get["corpus"],
+            token=get["token"],
+            max_body=int(get["max_body"]) if get["max_body"] else default.max_body,
+            cors_origins=tuple(o for o in (get["cors_origins"] or "").split(",") if o),
+            body_timeout=float(get["body_timeout"]) if get["body_timeout"] else default.body_timeout,
+            header_timeout=float(get["header_timeout"]) if get["header_timeout"] else default.header_timeout,
+            cache_size=int(get["cache_size"]) if get["cache_size"] is not None else default.cache_size,
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """Return the environment variables that make `from_env` give these settings back."""
+        values = {
+            "corpus": self.corpus or "", "token": self.token or "", "max_body": str(self.max_body),
+            "cors_origins": ",".join(self.cors_origins), "body_timeout": str(self.body_timeout),
+            "header_timeout": str(self.header_timeout), "cache_size": str(self.cache_size),
+        }
+        return {self.ENV[key]: value for key, value in values.items()}
+
+
+# -- problem details ----
+class Problem(Exception):
+    """An error to answer with RFC 9457 problem details."""
+
+    def __init__(self, status: int, title: str, detail: str, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.headers, self.extra = status, title, detail, headers or {}, extra
+
+
+def problem_body(status: int, title: str, detail: str, instance: str | None = None, **extra: Any) -> bytes:
+    """Return the JSON bytes of a problem-details object."""
+    doc: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if instance:
+        doc["instance"] = instance
+    doc.update(extra)
+    return json.dumps(doc, ensure_ascii=False).encode()
+
+
+def problem_response(status: int, title: str, detail: str, request: Request | None = None,
+                     headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    """Return a problem-details response."""
+    instance = request.url.path if request is not None else None
+    return Response(problem_body(status, title, detail, instance, **extra), status_code=status,
+                    media_type=PROBLEM, headers=headers)
+
+
+TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+          408: "Request Timeout", 413: "Content Too Large", 422: "Unprocessable Content",
+          431: "Request Header Fields Too Large",
+          500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+async def send_problem(send: Callable[[dict], Awaitable[None]], status: int, detail: str, path: str,
+                       headers: list[tuple[bytes, bytes]] = ()) -> None:
+    """Send a problem-details response straight through ASGI (used before the app runs)."""
+    body = problem_body(status, TITLES.get(status, "Error"), detail, path)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close"), *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# -- the guard in front of the app: token, body limit, body deadline, security headers ----
+class Guard:
+    """ASGI middleware: checks the bearer token on /v1, refuses bodies over the limit before reading them
+    whole, refuses bodies that arrive too slowly, and adds security headers to every response."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.token = settings.token.encode() if settings.token else None
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Callable[[], Awaitable[dict]],
+                       send: Callable[[dict], Awaitable[None]]) -> None:
+        """Run the app for one request once the request passes the checks."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            await send(message)
+
+        raw_headers = scope.get("headers") or []
+        if sum(len(k) + len(v) + 4 for k, v in raw_headers) + len(scope.get("raw_path") or b"") > MAX_HEADER_BYTES:
+            await send_problem(send_with_headers, 431, f"the request line and headers are over "
+                               f"{MAX_HEADER_BYTES:,} bytes", path)
+            return
+        headers = dict(raw_headers)
+        if self.token and (path == "/v1" or path.startswith("/v1/")) and not self._authorised(headers):
+            await send_problem(send_with_headers, 401, "this service needs the header 'Authorization: Bearer "
+                               "<token>' on /v1", path, [(b"www-authenticate", b'Bearer realm="quotecheck"')])
+            return
+        limit = self.settings.max_body
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await send_problem(send_with_headers, 413, f"the body is {int(declared):,} bytes; the limit is "
+                               f"{limit:,}", path)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.settings.body_timeout):
+                more = True
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        await send_problem(send_with_headers, 413, f"the body is over the {limit:,}-byte limit",
+                                           path)
+                        return
+                    chunks.append(chunk)
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            await send_problem(send_with_headers, 408, f"the body did not arrive within "
+                               f"{self.settings.body_timeout:g} s", path)
+            return
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> dict:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send_with_headers)
+
+    def _authorised(self, headers: dict[bytes, bytes]) -> bool:
+        scheme, _, value = headers.get(b"authorization", b"").partition(b" ")
+        return scheme.lower() == b"bearer" and self.token is not None and hmac.compare_digest(value.strip(),
+                                                                                               self.token)
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for request headers, which uvicorn does not have.
+
+    A client that opens a connection (or starts another request on a kept-alive
+    one) and does not finish the headers within the deadline is disconnected,
+    so slow clients cannot hold connections open. Header size is bounded by
+    uvicorn's `h11_max_incomplete_event_size`.
+    """
+
+    header_timeout = float(os.environ.get("QUOTECHECK_HEADER_TIMEOUT") or 10.0)
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Accept a connection and start the clock for its first request's headers."""
+        super().connection_made(transport)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._arm_header_timer()
+
+    def data_received(self, data: bytes) -> None:
+        """Feed bytes to h11; stop the header clock once a request has started, start it for the next one."""
+        super().data_received(data)
+        if self._waiting_for_request():
+            self._arm_header_timer()
+        else:
+            self._disarm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Forget the header clock when the connection goes."""
+        self._disarm_header_timer()
+        super().connection_lost(exc)
+
+    def _waiting_for_request(self) -> bool:
+        return self.cycle is None or (self.cycle.response_complete and self.conn.their_state is not h11.SEND_BODY)
+
+    def _arm_header_timer(self) -> None:
+        if getattr(self, "_header_timer", None) is None:
+            self._header_timer = self.loop.call_later(self.header_timeout, self._header_timed_out)
+
+    def _disarm_header_timer(self) -> None:
+        timer = getattr(self, "_header_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._header_timer = None
+
+    def _header_timed_out(self) -> None:
+        self._header_timer = None
+        if self._waiting_for_request() and not self.transport.is_closing():
+            self.logger.info("closing a connection whose request headers did not arrive in %g s",
+                             self.header_timeout)
+            self.transport.close()
+
+
+# -- the checker each worker holds ----
+class Checker:
+    """One read-only corpus connection, a lock around it, and a bounded cache of reports per draft.
+
+    The corpus cannot change under a running worker, so the same draft (text, format and path) always gets
+    the same report: a CMS that re-checks an article on every save is answered from the cache. Drafts over
+    CACHE_MAX_TEXT characters are never cached, so the cache holds at most cache_size * CACHE_MAX_TEXT
+    characters of text.
+    """
+
+    CACHE_MAX_TEXT = 32_000
+
+    def __init__(self, corpus: Corpus, cache_size: int = 512) -> None:
+        self.corpus = corpus
+        self.lock = threading.Lock()
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[str, str, str], FileReport] = OrderedDict()
+
+    def check(self, documents: list[Document]) -> list[FileReport]:
+        """Return the report for each document, as `check_document` gives it (reports must not be mutated)."""
+        with self.lock:
+            return [self._check(d) for d in documents]
+
+    def _check(self, document: Document) -> FileReport:
+        key = (document.path, document.kind, document.source)
+        report = self._cache.get(key)
+        if report is not None:
+            self._cache.move_to_end(key)
+            return report
+        report = check_document(document, self.corpus)
+        if self.cache_size > 0 and len(document.source) <= self.CACHE_MAX_TEXT:
+            self._cache[key] = report
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return report
+
+    def read(self, work: Callable[[Corpus], Any]) -> Any:
+        """Return `work(corpus)`, run while holding the corpus lock."""
+        with self.lock:
+            return work(self.corpus)
+
+
+def decision(reports: list[FileReport], fail_on: str) -> str:
+    """Return "block" when the reports fail the --fail-on threshold, "warn" when any quotation is not
+    verified, else "pass"."""
+    if fails(reports, fail_on):
+        return "block"
+    if any(f.verdict != "verified" for r in reports for f in r.findings):
+        return "warn"
+    return "pass"
+
+
+# -- request and response models (the OpenAPI document is generated from these) ----
+class DocumentIn(BaseModel):
+    """One draft to check."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(strict=True, min_length=1, description="The draft.")
+    format: Format = Field("txt", description="How the draft is written: plain text, Markdown or HTML.")
+    path: str | None = Field(None, max_length=1000, description="A name for the draft, echoed back as `path`.")
+
+
+class CheckRequest(BaseModel):
+    """One draft (`text`) or a batch (`documents`), and the threshold for `decision`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"text": "“We’re of course aware of these concerns,” Reid said.", "format": "txt"},
+                     {"documents": [{"text": "…", "path": "a.md", "format": "md"}], "fail_on": "drift"}]})
+    text: str | None = Field(None, strict=True, description="A single draft.")
+    format: Format = Field("txt", description="How `text` is written.")
+    path: str | None = Field(None, max_length=1000, description="A name for `text`, echoed back as `path`.")
+    documents: list[DocumentIn] | None = Field(None, min_length=1, max_length=MAX_DOCUMENTS,
+                                               description="A batch of drafts (instead of `text`).")
+    fail_on: FailOn | None = Field(None, description="Threshold for `decision: block`, as `check --fail-on` "
+                                   "(default misattributed; overrides the `fail_on` query parameter).")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> CheckRequest:
+        if (self.text is None) == (self.documents is None):
+            raise ValueError("give either `text` or `documents`")
+        for text in [self.text] if self.text is not None else [d.text for d in self.documents or []]:
+            if not text.strip():
+                raise ValueError("the text is empty")
+        return self
+
+    def to_documents(self) -> list[Document]:
+        """Return the drafts to check as Documents."""
+        if self.text is not None:
+            return [document_from_text(self.text, self.path or "<text>", self.format)]
+        return [document_from_text(d.text, d.path or f"<document {i}>", d.format)
+                for i, d in enumerate(self.documents or [], 1)]
+
+
+class AttributionOut(BaseModel):
+    name: str | None
+    mention: str
+    cue: str
+    relayed_by: str | None = None
+
+
+class SourceOut(BaseModel):
+    publisher: str
+    title: str
+    date: str | None
+    url: str | None
+
+
+class ChangeOut(BaseModel):
+    kind: str
+    draft: str
+    original: str
+
+
+class QuoteOut(BaseModel):
+    text: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    attribution: AttributionOut | None
+    verdict: Literal["verified", "drift", "misattributed", "unverified"]
+    severity: Literal["ok", "info", "warning", "error"]
+    speaker: str | None
+    source: SourceOut | None
+    original: str | None
+    score: int
+    drift: list[ChangeOut]
+    notes: list[str]
+
+
+class FileOut(BaseModel):
+    path: str
+    quotes: list[QuoteOut]
+
+
+class SummaryOut(BaseModel):
+    files: int
+    quotes: int
+    verified: int
+    drift: int
+    misattributed: int
+    unverified: int
+
+
+class CheckResponse(BaseModel):
+    """The `check --format json` document, plus the threshold used and the decision a CMS can act on."""
+
+    version: int
+    files: list[FileOut]
+    summary: SummaryOut
+    fail_on: FailOn
+    decision: Literal["pass", "warn", "block"]
+
+
+class SpeakerOut(BaseModel):
+    id: str
+    name: str
+    aliases: list[str]
+    role: str | None
+    affiliations: list[str]
+    quotes: int
+
+
+class SpeakersOut(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    speakers: list[SpeakerOut]
+
+
+class SpeakerRef(BaseModel):
+    id: str
+    name: str
+
+
+class SearchHit(BaseModel):
+    id: str
+    text: str
+    speaker: SpeakerRef
+    source: SourceOut
+    score: float | None = Field(description="How well the quote matches `q`, 0-100 (null when listing).")
+
+
+class SearchOut(BaseModel):
+    q: str | None
+    speaker: str | None
+    total: int
+    limit: int
+    offset: int
+    results: list[SearchHit]
+
+
+class ProblemOut(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ProblemOut, "content": {PROBLEM: {}}, "description": TITLES[code]} for code in codes}
+
+
+def _json(doc: Any, status: int = 200) -> Response:
+    return Response(json.dumps(doc, ensure_ascii=False), status_code=status, media_type="application/json")
+
+
+def speaker_json(speaker: Speaker, count: int) -> dict:
+    """Return the API object for a speaker."""
+    return {"id": speaker.id, "name": speaker.name, "aliases": list(speaker.aliases), "role": speaker.role,
+            "affiliations": list(speaker.affiliations), "quotes": count}
+
+
+# -- the app ----
+def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -> FastAPI:
+    """Return the ASGI app; it opens the corpus (read-only) when it starts unless one is given."""
+    from contextlib import asynccontextmanager
+
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        opened = None
+        if corpus is None:
+            from .records import default_corpus_path
+
+            path = settings.corpus or str(default_corpus_path())
+            opened = Corpus.open(path, readonly=True)
+        app.state.checker = Checker(corpus or opened, settings.cache_size)
+        try:
+            yield
+        finally:
+            if opened is not None:
+                opened.close()
+
+    app = FastAPI(title="quotecheck", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None,
+                  description="Verify quotations in news drafts against a corpus of verbatim quotes. "
+                              "Errors are RFC 9457 problem details.")
+    app.state.settings = settings
+    bearer = HTTPBearer(auto_error=False, description="Required on /v1 when the server has a token "
+                                                      "(--token or QUOTECHECK_TOKEN).")
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(bearer)], responses=_problems(401))
+
+    def checker(request: Request) -> Checker:
+        return request.app.state.checker
+
+    @v1.post("/check", summary="Check one draft or a batch", response_model=None,
+             responses={200: {"model": CheckResponse}, **_problems(413, 422)})
+    def check(body: CheckRequest, request: Request,
+              fail_on: Annotated[FailOn, Query(description="Threshold for `decision: block`.")] = "misattributed",
+              ) -> Response:
+        """Return the `check --format json` document for the drafts, with `fail_on` and `decision`."""
+        threshold = body.fail_on or fail_on
+        reports = checker(request).check(body.to_documents())
+        doc = {"version": 1, "files": [r.to_json() for r in reports], "summary": summary(reports),
+               "fail_on": threshold, "decision": decision(reports, threshold)}
+        return _json(doc)
+
+    @v1.get("/quotes/search", summary="Search the corpus", response_model=None,
+            responses={200: {"model": SearchOut}, **_problems(404, 422)})
+    def search(request: Request,
+               q: Annotated[str | None, Query(max_length=2000, description="Words to look for (omit to list).")]
+               = None,
+               speaker: Annotated[str | None, Query(max_length=200, description="Speaker id, name or alias.")]
+               = None,
+               limit: Annotated[int, Query(ge=1, le=100)] = 20,
+               offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> Response:
+        """Return corpus quotes closest to `q` (or all, in stored order), optionally one speaker's, a page at a
+        time."""
+        return _json(checker(request).read(lambda db: _search(db, q, speaker, limit, offset)))
+
+    @v1.get("/speakers", summary="List speakers", response_model=None,
+            responses={200: {"model": SpeakersOut}, **_problems(422)})
+    def speakers(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                 offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> Response:
+        """Return speakers with aliases, role, affiliations and quote count, most quoted first."""
+        counts = checker(request).read(lambda db: db.speaker_counts())
+        page = [speaker_json(s, n) for s, n in counts[offset:offset + limit]]
+        return _json({"total": len(counts), "limit": limit, "offset": offset, "speakers": page})
+
+    @v1.get("/speakers/{speaker_id}", summary="One speaker", response_model=None,
+            responses={200: {"model": SpeakerOut}, **_problems(404)})
+    def speaker(speaker_id: str, request: Request) -> Response:
+        """Return one speaker by id with aliases, role, affiliations and quote count."""
+        def look(db: Corpus) -> dict | None:
+            found = db.speaker(speaker_id)
+            if found is None:
+                return None
+            count = db.conn.execute("SELECT COUNT(*) FROM quotes WHERE speaker_id=?", (speaker_id,)).fetchone()[0]
+            return speaker_json(found, count)
+
+        doc = checker(request).read(look)
+        if doc is None:
+            raise Problem(404, "Not Found", f"no speaker with id {speaker_id!r}")
+        return _json(doc)
+
+    @v1.get("/openapi.json", include_in_schema=False)
+    def openapi() -> Response:
+        return _json(app.openapi())
+
+    app.include_router(v1)
+
+    @app.get("/healthz", summary="Liveness", tags=["health"])
+    async def healthz() -> dict:
+        """Return {"status": "ok"} while the process serves requests."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="Readiness: corpus open and not empty", tags=["health"],
+             responses=_problems(503))
+    def readyz(request: Request) -> Response:
+        """Return the corpus counts when it is open and holds quotes; 503 otherwise."""
+        try:
+            counts = checker(request).read(lambda db: db.stats())
+        except Exception as exc:  # a closed or broken corpus: not ready
+            raise Problem(503, "Service Unavailable", f"corpus not usable: {exc}") from None
+        if counts["quotes"] == 0:
+            raise Problem(503, "Service Unavailable", "the corpus holds no quotes")
+        return _json({"status": "ready", "quotes": counts["quotes"], "speakers": counts["speakers"]})
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page(request: Request) -> HTMLResponse:
+        counts = checker(request).read(lambda db: db.stats())
+        line = f"Corpus: {counts['quotes']:,} quotes from {counts['speakers']:,} speakers."
+        return HTMLResponse(_page_template().replace("{{corpus}}", html.escape(line))
+                            .replace("{{version}}", html.escape(__version__)))
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _add_error_handlers(app)
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(Guard, settings=settings)
+    return app
+
+
+@cache
+def _page_template() -> str:
+    return (STATIC / "index.html").read_text(encoding="utf-8")
+
+
+def _search(db: Corpus, q: str | None, speaker: str | None, limit: int, offset: int) -> dict:
+    """Return one page of search (or listing) results as the API object."""
+    from .align import draft_tokens
+    from .judge import speakers_for
+    from .match import candidates, score_alignment
+
+    speaker_id = None
+    if speaker:
+        found = db.speaker(speaker)
+        if found is None:
+            named = [s for s, how in speakers_for(db, speaker) if how != "affiliation"]
+            if not named:
+                raise Problem(404, "Not Found", f"no speaker called {speaker!r} in the corpus")
+            found = named[0]
+        speaker_id = found.id
+    hits: list[tuple[Any, float | None]]
+    if q and q.strip():
+        tokens = draft_tokens(q)
+        if not any(t.kind == "word" for t in tokens):
+            raise Problem(422, "Unprocessable Content", "`q` has no words to search for")
+        ids = [speaker_id] if speaker_id else []
+        quotes = [c for c in candidates(db, tokens, ids) if not speaker_id or c.speaker.id == speaker_id]
+        scored = [score_alignment(tokens, c) for c in quotes]
+        scored.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
+        total = len(scored)
+        hits = [(s.alignment.quote, round(s.alignment.score, 1)) for s in scored[offset:offset + limit]]
+    else:
+        if speaker_id:
+            total = db.conn.execute("SELECT COUNT(*) FROM quotes WHERE speaker_id=?", (speaker_id,)).fetchone()[0]
+        else:
+            total = db.stats()["quotes"]
+        hits = [(quote, None) for quote in db.quotes(speaker_id=speaker_id, limit=limit, offset=offset)]
+    results = [{"id": quote.id, "text": quote.text, "speaker": {"id": quote.speaker.id, "name": quote.speaker.name},
+                "source": quote.source.to_json(), "score": score} for quote, score in hits]
+    return {"q": q, "speaker": speaker_id, "total": total, "limit": limit, "offset": offset, "results": results}
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> Response:
+        return problem_response(exc.status, exc.title, exc.detail, request, exc.headers, **exc.extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        status, detail = exc.status_code, str(exc.detail)
+        if status == 400 and isinstance(exc.__cause__, Exception):
+            # FastAPI answers 400 when it cannot parse the body at all (invalid UTF-8, JSON nested past
+            # Python's recursion limit, huge integers): for a client that is a bad body, like any other.
+            status, detail = 422, f"the body is not JSON this service can read ({type(exc.__cause__).__name__})"
+        elif status == 404:
+            detail = f"nothing at {request.url.path}"
+        elif status == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return problem_response(status, TITLES.get(status, "Error"), detail, request, dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "")),
+                   "type": str(e.get("type", ""))} for e in exc.errors()[:20]]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request", "type": ""}
+        if first["type"] == "json_invalid":
+            detail = "the body is not valid JSON"
+        else:
+            where = ".".join(first["loc"][1:]) if first["loc"][:1] == ["body"] else ".".join(first["loc"])
+            detail = f"{where or 'body'}: {first['msg'].removeprefix('Value error, ')}"
+        return problem_response(422, TITLES[422], detail, request, errors=errors)
+
+    @app.exception_handler(Exception)
+    async def on_error(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem_response(500, TITLES[500], "an unexpected error; it has been logged", request)
+
+
+def app_from_env() -> FastAPI:
+    """Return the app configured from QUOTECHECK_* environment variables (uvicorn's factory for workers)."""
+    return create_app(Settings.from_env())
+
+
+def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+        access_log: bool = True) -> None:
+    """Serve the app with uvicorn until interrupted; raises CorpusError when the corpus cannot be opened."""
+    import uvicorn
+
+    from .records import default_corpus_path
+
+    path = settings.corpus or str(default_corpus_path())  # build the default corpus once, before any worker
+    Corpus.open(path, readonly=True).close()
+    settings = replace(settings, corpus=path)
+    os.environ.update(settings.to_env())
+    GuardedH11Protocol.header_timeout = settings.header_timeout
+    uvicorn.run(
+        "verifier.service:app_from_env", factory=True, host=host, port=port, workers=workers,
+        http=GuardedH11Protocol, lifespan="on", access_log=access_log, proxy_headers=False, server_header=False,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,  # a head still incomplete past this is cut off with 400
+        timeout_keep_alive=5,  # idle kept-alive connections closed after 5 s
+        limit_concurrency=256,  # connections + tasks per worker; more get 503
+        backlog=512,
+        timeout_graceful_shutdown=10,
+    )
+
+
+__all__ = ["Checker", "CorpusError", "GuardedH11Protocol", "Settings", "app_from_env", "create_app", "decision",
+           "run"]
