@@ -71,61 +71,111 @@ def _open_corpus(path: str | None):
         _fail(str(exc))
 
 
-def _collect(paths: tuple[str, ...], inline_text: str | None) -> tuple[list, list[str]]:
-    """Return the documents to check and the one-line errors for paths that could not be read."""
-    from .read import document_from_text
-    from .walk import expand_paths
+def _config(config_path: str | None, no_config: bool):
+    """Return the settings to use: --config FILE, none with --no-config, else the nearest config file."""
+    from .config import Config, ConfigError, discover, load_config
 
-    documents, errors = [], []
-    if inline_text is not None:
-        documents.append(document_from_text(inline_text, "<text>"))
-    for path, skipped in expand_paths(paths):
-        if skipped:
-            click.echo(f"quotecheck: {skipped}", err=True)
-            continue
-        try:
-            documents.append(read_document(path))
-        except InputError as exc:
-            errors.append(str(exc))
-    return documents, errors
+    try:
+        if no_config:
+            return Config()
+        return load_config(config_path) if config_path else discover()
+    except ConfigError as exc:
+        _fail(str(exc))
 
 
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--text", "inline_text", help="Check this paragraph instead of files.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default=None,
+              help="Report format [default: text, or `format` in the config file].")
 @click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="misattributed", show_default=True,
-              help="Exit 1 on findings at or above this level. 'misattributed' also fails on "
-                   "error-severity drift (negation and number flips).")
-def check(paths: tuple[str, ...], inline_text: str | None, fmt: str, corpus_path: str | None,
-          fail_on: str) -> None:
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Exit 1 on findings at or above this level [default: misattributed]. 'misattributed' also "
+                   "fails on error-severity drift (negation and number flips).")
+@click.option("--include", multiple=True, metavar="GLOB",
+              help="Only files matching these globs inside folders (repeatable) [default: *.md *.html *.txt …].")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files or folders matching (repeatable).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+              help="Refuse files larger than this [default: 10000000].")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for folders [default: all cores].")
+@click.option("--config", "config_path", metavar="FILE", help="Settings file (default: nearest .quotecheck.toml "
+              "or pyproject.toml [tool.quotecheck] from the working directory up).")
+@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corpus_path: str | None,
+          fail_on: str | None, include: tuple[str, ...], exclude: tuple[str, ...], max_bytes: int | None,
+          jobs: int | None, config_path: str | None, no_config: bool) -> None:
     """Check the quotations in PATHS (files, folders, - for stdin) against the corpus."""
+    from .batch import BatchResult, ProgressBar, check_files, check_one
     from .check import check_document
     from .gate import fails
+    from .read import MAX_BYTES_DEFAULT, document_from_text
+    from .walk import walk
 
     if not paths and inline_text is None:
         _fail("nothing to check: give PATH..., - for stdin, or --text")
-    documents, errors = _collect(paths, inline_text)
-    for error in errors:
-        click.echo(f"quotecheck: {error}", err=True)
-    if not documents:
+    config = _config(config_path, no_config)
+    fmt = fmt or config.format or "text"
+    fail_on = fail_on or config.fail_on or "misattributed"
+    limit = max_bytes or config.max_bytes or MAX_BYTES_DEFAULT
+    corpus_file = corpus_path or config.corpus
+    with _open_corpus(corpus_file) as corpus:  # opened here first: a bad corpus is one line, exit 2
+        corpus_file = str(corpus.path if corpus_file is None else corpus_file)
+        result = BatchResult()
+        if inline_text is not None:
+            result.reports.append(check_document(document_from_text(inline_text, "<text>"), corpus))
+        targets = list(walk(paths, include or config.include, exclude or config.exclude))
+        for target in [t for t in targets if t.path == "-"]:
+            kind, value = check_one(target, corpus, limit)
+            getattr(result, {"report": "reports", "error": "errors", "note": "notes"}[kind]).append(value)
+    files = [t for t in targets if t.path != "-"]
+    bar = None
+    if files and sys.stderr.isatty() and (fmt in ("text", "github") or sys.stdout.isatty()):
+        bar = ProgressBar()
+    batch = check_files(files, corpus_file, limit, workers=jobs, progress=bar)
+    if bar:
+        bar.finish()
+    result.reports += batch.reports
+    result.errors += batch.errors
+    result.notes += batch.notes
+    for line in result.notes + result.errors:
+        click.echo(f"quotecheck: {line}", err=True)
+    if not result.reports:
+        if not result.errors:
+            click.echo("quotecheck: no drafts to check in " + " ".join(paths), err=True)
         sys.exit(2)
-    corpus = _open_corpus(corpus_path)
-    with corpus:
-        reports = [check_document(d, corpus) for d in documents]
+    _emit(result.reports, result.errors, fmt)
+    if result.errors:
+        sys.exit(2)
+    sys.exit(1 if fails(result.reports, fail_on) else 0)
+
+
+def _emit(reports: list, errors: list[str], fmt: str) -> None:
+    """Print the report in the chosen format (and the GitHub step summary when asked for)."""
     if fmt == "json":
         from .report import to_json
 
-        click.echo(to_json(reports))
-    else:
-        from .report import to_text
+        click.echo(to_json(reports, errors))
+    elif fmt == "sarif":
+        from .formats import to_sarif
 
-        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        click.echo(to_text(reports, click.style if colour else _plain_style))
-    if errors:
-        sys.exit(2)
-    sys.exit(1 if fails(reports, fail_on) else 0)
+        click.echo(json.dumps(to_sarif(reports, errors), ensure_ascii=False, indent=1))
+    elif fmt == "github":
+        from .formats import to_github
+
+        out = to_github(reports, errors)
+        click.echo("\n".join(out.lines))
+        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_path:
+            try:
+                with open(summary_path, "a", encoding="utf-8") as handle:
+                    handle.write(out.step_summary)
+            except OSError as exc:
+                click.echo(f"quotecheck: cannot write $GITHUB_STEP_SUMMARY ({exc.strerror or exc})", err=True)
+    else:
+        from .report import to_text, wants_colour
+
+        click.echo(to_text(reports, click.style if wants_colour(sys.stdout) else _plain_style))
 
 
 def _plain_style(text: str, **_: object) -> str:

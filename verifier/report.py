@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 
 from .check import FileReport, summary
@@ -13,10 +14,19 @@ COLOURS = {"verified": "green", "drift": "yellow", "misattributed": "red", "unve
 Style = Callable[..., str]
 
 
-def to_json(reports: list[FileReport]) -> str:
-    """Return the `check --format json` document."""
-    doc = {"version": 1, "files": [r.to_json() for r in reports], "summary": summary(reports)}
+def to_json(reports: list[FileReport], errors: list[str] | None = None) -> str:
+    """Return the `check --format json` document (`errors`: files that could not be read, only when any)."""
+    doc: dict = {"version": 1, "files": [r.to_json() for r in reports], "summary": summary(reports)}
+    if errors:
+        doc["errors"] = list(errors)
     return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def wants_colour(stream, environ=None) -> bool:
+    """Return True when output to `stream` should be coloured: a terminal, and NO_COLOR not set (no-color.org)."""
+    environ = os.environ if environ is None else environ
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not environ.get("NO_COLOR")
 
 
 def _plain(text: str, **_: object) -> str:
@@ -84,6 +94,9 @@ def finding_lines(finding: Finding, style: Style = _plain) -> list[str]:
                          f"“{change.original}”")
     for note in finding.notes:
         lines.append(f"      note:        {note}")
+    if finding.suppressed:
+        reason = finding.suppressed.get("reason") or "no reason given"
+        lines.append(f"      suppressed:  accepted by the comment on line {finding.suppressed.get('line')} — {reason}")
     return lines
 
 
@@ -96,11 +109,14 @@ def to_text(reports: list[FileReport], style: Style = _plain) -> str:
             lines.append("  no quotations to check")
         for finding in report.findings:
             lines.extend(finding_lines(finding, style))
+        for warning in report.warnings:
+            lines.append(f"  warning: {warning}")
         lines.append("")
     counts = summary(reports)
     lines.append(
         f"{counts['quotes']} quotation(s) in {counts['files']} file(s): {counts['verified']} verified, "
         f"{counts['drift']} drift, {counts['misattributed']} misattributed, "
         f"{counts['unverified']} unverified"
+        + (f" ({counts['suppressed']} suppressed)" if counts.get("suppressed") else "")
     )
     return "\n".join(lines)
