@@ -17,7 +17,8 @@ def test_quotes_json_gives_text_and_positions():
     doc = json.loads(result.output)
     [quote] = doc["files"][0]["quotes"]
     assert quote["text"] == "back off"
-    assert (quote["line"], quote["column"], quote["end_line"], quote["end_column"]) == (1, 29, 1, 37)  # the words, 1-based; end is exclusive
+    # the quoted words, 1-based; the end is exclusive
+    assert (quote["line"], quote["column"], quote["end_line"], quote["end_column"]) == (1, 29, 1, 37)
 
 
 def test_quotes_missing_file_is_one_line_and_exit_2(tmp_path):
