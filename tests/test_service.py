@@ -116,6 +116,16 @@ def test_repeated_draft_gets_the_same_answer(client):
     assert [q["line"] for q in again["files"][0]["quotes"]] == [1, 3]
 
 
+def test_draft_cache_is_bounded(make_client):
+    small = make_client(cache_size=2)
+    for n in range(5):
+        assert small.post("/v1/check", json={"text": f"Draft {n}. {DRIFT}"}).status_code == 200
+    assert len(small.app.state.checker._cache) == 2
+    uncached = make_client(cache_size=0)
+    assert verdicts(uncached.post("/v1/check", json={"text": DRIFT}).json()) == ["drift"]
+    assert len(uncached.app.state.checker._cache) == 0
+
+
 # -- corpus look-ups ----
 def test_speakers_and_one_speaker(client):
     doc = client.get("/v1/speakers").json()

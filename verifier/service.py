@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import h11
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -43,7 +43,7 @@ from .check import FileReport, check_document, summary
 from .corpus import Corpus, CorpusError
 from .gate import fails
 from .models import Speaker
-from .read import Document, document_from_text
+from .read import document_from_text
 
 log = logging.getLogger("quotecheck.service")
 
@@ -285,13 +285,30 @@ class GuardedH11Protocol(H11Protocol):
 
 
 # -- the checker each worker holds ----
+class Checked(NamedTuple):
+    """What the API needs of one draft's report: its `files[]` object serialised, its summary counts, whether
+    it fails each --fail-on threshold, and whether it has a finding to warn about. Small enough to cache."""
+
+    json: str
+    counts: dict[str, int]
+    fails: dict[str, bool]
+    warns: bool
+
+    @classmethod
+    def of(cls, report: FileReport) -> Checked:
+        """Return the Checked for a report."""
+        return cls(json.dumps(report.to_json(), ensure_ascii=False), summary([report]),
+                   {threshold: fails([report], threshold) for threshold in FAIL_ON},
+                   any(f.verdict != "verified" and not getattr(f, "suppressed", None) for f in report.findings))
+
+
 class Checker:
     """One read-only corpus connection, a lock around it, and a bounded cache of reports per draft.
 
     The corpus cannot change under a running worker, so the same draft (text, format and path) always gets
-    the same report: a CMS that re-checks an article on every save is answered from the cache. Drafts over
-    CACHE_MAX_TEXT characters are never cached, so the cache holds at most cache_size * CACHE_MAX_TEXT
-    characters of text.
+    the same report: a CMS that re-checks an article on every save is answered from the cache, without
+    waiting for the corpus lock. Drafts over CACHE_MAX_TEXT characters are never cached, so the cache holds
+    at most cache_size * CACHE_MAX_TEXT characters of text.
     """
 
     CACHE_MAX_TEXT = 32_000
@@ -300,25 +317,30 @@ class Checker:
         self.corpus = corpus
         self.lock = threading.Lock()
         self.cache_size = cache_size
-        self._cache: OrderedDict[tuple[str, str, str], FileReport] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str], Checked] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
-    def check(self, documents: list[Document]) -> list[FileReport]:
-        """Return the report for each document, as `check_document` gives it (reports must not be mutated)."""
+    def check(self, drafts: list[tuple[str, str, str]]) -> list[Checked]:
+        """Return the report for each (text, format, path), as `check_document` gives it (do not mutate)."""
+        return [self._check(*draft) for draft in drafts]
+
+    def _check(self, text: str, kind: str, path: str) -> Checked:
+        key = (path, kind, text)
+        with self._cache_lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        document = document_from_text(text, path, kind)
         with self.lock:
-            return [self._check(d) for d in documents]
-
-    def _check(self, document: Document) -> FileReport:
-        key = (document.path, document.kind, document.source)
-        report = self._cache.get(key)
-        if report is not None:
-            self._cache.move_to_end(key)
-            return report
-        report = check_document(document, self.corpus)
-        if self.cache_size > 0 and len(document.source) <= self.CACHE_MAX_TEXT:
-            self._cache[key] = report
-            if len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        return report
+            report = check_document(document, self.corpus)
+        found = Checked.of(report)
+        if self.cache_size > 0 and len(text) <= self.CACHE_MAX_TEXT:
+            with self._cache_lock:
+                self._cache[key] = found
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return found
 
     def read(self, work: Callable[[Corpus], Any]) -> Any:
         """Return `work(corpus)`, run while holding the corpus lock."""
@@ -326,14 +348,23 @@ class Checker:
             return work(self.corpus)
 
 
-def decision(reports: list[FileReport], fail_on: str) -> str:
-    """Return "block" when the reports fail the --fail-on threshold, "warn" when any quotation is not
-    verified, else "pass"."""
-    if fails(reports, fail_on):
+def decision(checked: list[Checked], fail_on: str) -> str:
+    """Return "block" when a draft fails the --fail-on threshold (gate.fails), "warn" when a quotation is
+    not verified (and not suppressed), else "pass"."""
+    if any(c.fails[fail_on] for c in checked):
         return "block"
-    if any(f.verdict != "verified" for r in reports for f in r.findings):
+    if any(c.warns for c in checked):
         return "warn"
     return "pass"
+
+
+def total(checked: list[Checked]) -> dict[str, int]:
+    """Return the `summary` object for several drafts (their counts added up)."""
+    out: dict[str, int] = {}
+    for c in checked:
+        for key, value in c.counts.items():
+            out[key] = out.get(key, 0) + value
+    return out
 
 
 # -- request and response models (the OpenAPI document is generated from these) ----
@@ -369,12 +400,11 @@ class CheckRequest(BaseModel):
                 raise ValueError("the text is empty")
         return self
 
-    def to_documents(self) -> list[Document]:
-        """Return the drafts to check as Documents."""
+    def drafts(self) -> list[tuple[str, str, str]]:
+        """Return the drafts to check as (text, format, path)."""
         if self.text is not None:
-            return [document_from_text(self.text, self.path or "<text>", self.format)]
-        return [document_from_text(d.text, d.path or f"<document {i}>", d.format)
-                for i, d in enumerate(self.documents or [], 1)]
+            return [(self.text, self.format, self.path or "<text>")]
+        return [(d.text, d.format, d.path or f"<document {i}>") for i, d in enumerate(self.documents or [], 1)]
 
 
 class AttributionOut(BaseModel):
@@ -539,10 +569,12 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
               ) -> Response:
         """Return the `check --format json` document for the drafts, with `fail_on` and `decision`."""
         threshold = body.fail_on or fail_on
-        reports = checker(request).check(body.to_documents())
-        doc = {"version": 1, "files": [r.to_json() for r in reports], "summary": summary(reports),
-               "fail_on": threshold, "decision": decision(reports, threshold)}
-        return _json(doc)
+        checked = checker(request).check(body.drafts())
+        tail = {"summary": total(checked), "fail_on": threshold, "decision": decision(checked, threshold)}
+        # the files[] objects come serialised from the checker (and its cache); keys as `check --format json`
+        text = ('{"version": 1, "files": [' + ", ".join(c.json for c in checked) + "], "
+                + json.dumps(tail, ensure_ascii=False)[1:])
+        return Response(text, media_type="application/json")
 
     @v1.get("/quotes/search", summary="Search the corpus", response_model=None,
             responses={200: {"model": SearchOut}, **_problems(404, 422)})
