@@ -326,3 +326,16 @@ def test_installed_command_over_a_folder_via_subprocess(tmp_path):
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines()[0].startswith(f"::error file={folder}/b.html,line=1,col=5,")
     assert result.stderr == ""
+
+
+def test_remembered_findings_are_the_same_as_fresh_ones(corpus):
+    from verifier.check import check_document
+    from verifier.read import document_from_text
+
+    text = f"{REWORDED}\n{MISATTRIBUTED}\nLater:\n\n{REWORDED}"
+    document = document_from_text(text, "a.txt")
+    memo: dict = {}
+    fresh = check_document(document, corpus).to_json()
+    assert check_document(document, corpus, memo).to_json() == fresh
+    assert check_document(document, corpus, memo).to_json() == fresh  # second time from the memo
+    assert len(memo) == 2

@@ -33,14 +33,17 @@ class BatchResult:
 
 
 _worker_corpus: Corpus | None = None
+_worker_memo: dict = {}  # quotation wording and credit -> finding, for this worker's read-only corpus
 
 
 def _init_worker(corpus_path: str) -> None:
     global _worker_corpus
     _worker_corpus = Corpus.open(corpus_path, readonly=True)
+    _worker_memo.clear()
 
 
-def check_one(target: Target, corpus: Corpus, max_bytes: int) -> tuple[str, FileReport | str]:
+def check_one(target: Target, corpus: Corpus, max_bytes: int,
+              memo: dict | None = None) -> tuple[str, FileReport | str]:
     """Return ("report", FileReport), ("error", line) or ("note", line) for one file."""
     try:
         document = read_document(target.path, max_bytes)
@@ -50,7 +53,7 @@ def check_one(target: Target, corpus: Corpus, max_bytes: int) -> tuple[str, File
             return "note", f"{message}: skipped"
         return "error", message
     try:
-        return "report", check_document(document, corpus)
+        return "report", check_document(document, corpus, memo)
     except Exception as exc:  # noqa: BLE001 - one draft's failure must not sink the batch
         return "error", f"{target.path}: could not be checked ({type(exc).__name__}: {exc})"
 
@@ -58,7 +61,7 @@ def check_one(target: Target, corpus: Corpus, max_bytes: int) -> tuple[str, File
 def _check_in_worker(job: tuple[Target, int]) -> tuple[str, FileReport | str]:
     target, max_bytes = job
     assert _worker_corpus is not None
-    return check_one(target, _worker_corpus, max_bytes)
+    return check_one(target, _worker_corpus, max_bytes, _worker_memo)
 
 
 def default_workers() -> int:
@@ -77,7 +80,8 @@ def check_files(targets: Iterable[Target], corpus_path: str, max_bytes: int = MA
     outcomes: Iterable[tuple[str, FileReport | str]]
     if workers <= 1:
         corpus = Corpus.open(corpus_path, readonly=True)
-        outcomes = (check_one(t, corpus, max_bytes) for t in targets)
+        memo: dict = {}
+        outcomes = (check_one(t, corpus, max_bytes, memo) for t in targets)
         return _gather(outcomes, len(targets), progress, corpus.close)
     chunk = max(1, min(32, len(targets) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(corpus_path,)) as pool:

@@ -94,11 +94,19 @@ class FileReport:
         return out
 
 
-def check_document(document: Document, corpus: Corpus) -> FileReport:
-    """Return the findings for every quotation in a document, checked against the corpus."""
+MEMO_LIMIT = 50_000
+
+
+def check_document(document: Document, corpus: Corpus, memo: dict | None = None) -> FileReport:
+    """Return the findings for every quotation in a document, checked against the corpus.
+
+    `memo` (optional, for batches over one unchanging corpus) remembers the
+    finding for each quotation wording and credit, so a quotation repeated
+    across drafts is matched once.
+    """
     findings: list[Finding] = []
     for found in quotations_in(document):
-        finding = check_quotation(found.quotation, found.attribution, corpus)
+        finding = _memoised(found.quotation, found.attribution, corpus, memo)
         if finding is None:
             continue
         finding.line, finding.column = found.line, found.column
@@ -109,6 +117,21 @@ def check_document(document: Document, corpus: Corpus) -> FileReport:
                 break
         findings.append(finding)
     return FileReport(document.path, findings, list(document.warnings))
+
+
+def _memoised(quotation: Quotation, attribution: Attribution | None, corpus: Corpus,
+              memo: dict | None) -> Finding | None:
+    if memo is None:
+        return check_quotation(quotation, attribution, corpus)
+    key = (quotation.text, quotation.open_mark, quotation.close_mark, quotation.depth, attribution)
+    if key not in memo:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key] = check_quotation(quotation, attribution, corpus)
+    known = memo[key]
+    if known is None:
+        return None
+    return replace(known, quotation=quotation, changes=list(known.changes), notes=list(known.notes))
 
 
 def check_quotation(quotation: Quotation, attribution: Attribution | None, corpus: Corpus) -> Finding | None:
