@@ -324,6 +324,143 @@ def serve(host: str, port: int, corpus_path: str | None, token: str | None, max_
         _fail(str(exc))
 
 
+@corpus.command("import")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--corpus", "corpus_path", metavar="DB", required=True, help="Corpus database to add to.")
+@click.option("--strict", is_flag=True, help="Stop at the first malformed line; then nothing is imported.")
+@click.option("--dry-run", is_flag=True, help="Read, validate and count; change nothing.")
+@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Quotes written per transaction.")
+def import_(files: tuple[str, ...], corpus_path: str, strict: bool, dry_run: bool, batch_size: int) -> None:
+    """Import quotes from FILES: quotecheck or Quotebank JSONL, or CSV; plain, .gz or .bz2.
+
+    \b
+    CSV needs a header with the columns text (or quotation) and speaker; optional:
+    speaker_qid, speaker_aliases and speaker_affiliations (separated by |),
+    speaker_role, speaker_gender, publisher, title, date (YYYY-MM-DD), url, context.
+    """
+    from .corpus import Corpus, CorpusError
+    from .transfer import import_files
+
+    target = corpus_path
+    if dry_run and not os.path.exists(corpus_path):
+        target = ":memory:"
+    bar = _ProgressBar() if sys.stderr.isatty() else None
+    shown = 0
+
+    def on_error(error) -> None:
+        nonlocal shown
+        shown += 1
+        if shown <= 20:
+            click.echo(f"quotecheck: {error} (skipped)", err=True)
+
+    created = target != ":memory:" and not os.path.exists(target)
+    try:
+        with Corpus.open(target, create=True) as db:
+            report = import_files(db, files, strict=strict, dry_run=dry_run, batch_size=batch_size,
+                                  progress=bar.update if bar else None, on_error=on_error)
+    except CorpusError as exc:
+        if bar:
+            bar.close()
+        if created and (strict or "no such file" in str(exc) or "unknown file type" in str(exc)):
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(target + suffix):
+                    os.unlink(target + suffix)
+        _fail(str(exc))
+    if bar:
+        bar.close()
+    if report.malformed > 20:
+        click.echo(f"quotecheck: ... and {report.malformed - 20} more malformed line(s)", err=True)
+    rate = report.quotes / report.seconds if report.seconds else 0.0
+    verb = "would add" if dry_run else "added"
+    click.echo(f"{'dry run: ' if dry_run else ''}read {report.lines:,} line(s) in {report.files} file(s): "
+               f"{report.quotes:,} quote(s), {verb} {report.added:,} ({report.already:,} already stored), "
+               f"{report.speakers_added:,} new speaker(s), {report.sources_added:,} new source(s), "
+               f"{report.skipped:,} skipped (no speaker), {report.malformed:,} malformed; "
+               f"{report.seconds:.1f} s, {rate:,.0f} quotes/s")
+
+
+class _ProgressBar:
+    """A tqdm bar on stderr over the bytes of the file being read, with rows/s."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.path = None
+        self.started = 0.0
+
+    def update(self, progress) -> None:
+        import time
+
+        from tqdm import tqdm
+
+        if progress.path != self.path:
+            self.close()
+            self.path = progress.path
+            self.started = time.perf_counter()
+            self.bar = tqdm(total=progress.bytes_total, unit="B", unit_scale=True, desc=os.path.basename(self.path),
+                            file=sys.stderr, leave=True, dynamic_ncols=True)
+        elapsed = max(time.perf_counter() - self.started, 1e-6)
+        self.bar.set_postfix_str(f"{progress.lines:,} rows, {progress.lines / elapsed:,.0f} rows/s", refresh=False)
+        self.bar.update(progress.bytes_read - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+@corpus.command("export")
+@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="File to write (.gz or .bz2 to compress); - for stdout.")
+def export(corpus_path: str | None, output: str) -> None:
+    """Write the corpus as JSONL (speakers, sources, quotes) that `corpus import` reads back."""
+    from .transfer import TransferError, export_corpus, export_to_path
+
+    with _open_corpus(corpus_path) as db:
+        if output == "-":
+            export_corpus(db, sys.stdout)
+            return
+        try:
+            count = export_to_path(db, output)
+        except TransferError as exc:
+            _fail(str(exc))
+    click.echo(f"wrote {count:,} record(s) to {output}", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback only unless you say otherwise).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--token", envvar="QUOTECHECK_TOKEN", default=None, show_envvar=True,
+              help="Require 'Authorization: Bearer TOKEN' on /v1.")
+@click.option("--max-body", default=1_000_000, show_default=True, type=click.IntRange(1),
+              help="Largest request body, in bytes (413 above it).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes, each with its own read-only corpus connection.")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Allow browser calls from this origin (repeat for more; none by default).")
+@click.option("--cache-size", default=512, show_default=True, type=click.IntRange(0),
+              help="Drafts whose reports each worker remembers (0 turns the cache off).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True)
+def serve(host: str, port: int, corpus_path: str | None, token: str | None, max_body: int, workers: int,
+          cors_origins: tuple[str, ...], cache_size: int, access_log: bool) -> None:
+    """Serve the JSON API (/v1) for a CMS and the page (/) where an editor pastes a draft."""
+    from dataclasses import replace
+
+    from .corpus import CorpusError
+    from .service import Settings, run
+
+    # the options win; QUOTECHECK_BODY_TIMEOUT and QUOTECHECK_HEADER_TIMEOUT tune the rest
+    settings = replace(Settings.from_env(), corpus=corpus_path, token=token or None, max_body=max_body,
+                       cors_origins=cors_origins, cache_size=cache_size)
+    try:
+        run(settings, host=host, port=port, workers=workers, access_log=access_log)
+    except CorpusError as exc:
+        _fail(str(exc))
+
+
 def main() -> None:
     """Run the CLI; usage errors exit 2 with one line, never a traceback."""
     try:

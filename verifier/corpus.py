@@ -206,6 +206,137 @@ class Corpus:
             )
         return added
 
+    # -- bulk import and export (used by verifier.transfer) ---------------------
+    def tune_for_import(self) -> None:
+        """Set connection pragmas for a bulk import: fewer syncs, a large page cache (returns nothing)."""
+        for pragma in ("synchronous=NORMAL", "cache_size=-262144", "temp_store=MEMORY", "wal_autocheckpoint=16384"):
+            self.conn.execute(f"PRAGMA {pragma}")
+
+    def existing_quote_ids(self, ids: list[str]) -> set[str]:
+        """Return which of these quote ids are already stored."""
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.conn.execute(f"SELECT id FROM quotes WHERE id IN ({marks})", chunk))
+        return found
+
+    def add_quote_rows(self, rows: list[tuple[str, str, str, str, str | None, str | None]],
+                       indexed: list[str]) -> int:
+        """Store new quotes in bulk inside the caller's transaction; return how many were stored.
+
+        `rows` are (id, text, speaker_id, source_id, context, relayed_by) whose ids
+        are not stored yet (the caller checks with `existing_quote_ids`);
+        `indexed[i]` is `index_text(rows[i][1])`. Row ids are assigned here so the
+        quote table and the full-text index are each filled with one executemany.
+        """
+        if not rows:
+            return 0
+        top = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM quotes").fetchone()[0]
+        self.conn.executemany(
+            "INSERT INTO quotes (rowid, id, text, speaker_id, source_id, context, relayed_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(top + k + 1, *row) for k, row in enumerate(rows)],
+        )
+        self.conn.executemany("INSERT INTO quotes_fts (rowid, words) VALUES (?, ?)",
+                              [(top + k + 1, words) for k, words in enumerate(indexed)])
+        df: Counter[str] = Counter()
+        for words in indexed:
+            df.update(set(words.split()))
+        self.conn.executemany(
+            "INSERT INTO terms VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+            df.items(),
+        )
+        return len(rows)
+
+    def speaker_ids_with_qid(self, qid: str) -> list[str]:
+        """Return the ids of stored speakers with this Wikidata QID."""
+        return [r[0] for r in self.conn.execute("SELECT id FROM speakers WHERE qid=?", (qid,))]
+
+    def speaker_rows_named(self, name: str) -> list[tuple[str, str, str | None]]:
+        """Return (speaker id, how, qid) for stored speakers whose name or alias (not affiliation) is `name`."""
+        return self.conn.execute(
+            "SELECT a.speaker_id, a.kind, s.qid FROM aliases a JOIN speakers s ON s.id = a.speaker_id"
+            " WHERE a.key=? AND a.kind IN ('name', 'alias')", (name_key(name),)).fetchall()
+
+    def has_speaker(self, speaker_id: str) -> bool:
+        """Return True when a speaker with this id is stored."""
+        return self.conn.execute("SELECT 1 FROM speakers WHERE id=?", (speaker_id,)).fetchone() is not None
+
+    def has_source(self, source_id: str) -> bool:
+        """Return True when a source with this id is stored."""
+        return self.conn.execute("SELECT 1 FROM sources WHERE id=?", (source_id,)).fetchone() is not None
+
+    def existing_source_ids(self, ids: list[str]) -> set[str]:
+        """Return which of these source ids are stored."""
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.conn.execute(f"SELECT id FROM sources WHERE id IN ({marks})", chunk))
+        return found
+
+    def source_ids_with_urls(self, urls: list[str]) -> dict[str, str]:
+        """Return {url: source id} for the stored sources with these URLs."""
+        out: dict[str, str] = {}
+        for i in range(0, len(urls), 500):
+            chunk = urls[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(f"SELECT url, id FROM sources WHERE url IN ({marks})", chunk))
+        return out
+
+    def merge_speaker(self, speaker: Speaker) -> None:
+        """Store a speaker, or add its aliases and affiliations to the stored one with its id (returns nothing).
+
+        Call inside a transaction. Stored values win over new ones; lists are united.
+        """
+        row = self.conn.execute("SELECT name, role, affiliations, gender, qid FROM speakers WHERE id=?",
+                                (speaker.id,)).fetchone()
+        if row is None:
+            self._put_speaker(speaker)
+            return
+        name, role, affiliations, gender, qid = row
+        known = list(json.loads(affiliations or "[]"))
+        merged = known + [a for a in speaker.affiliations if a not in known]
+        aliases = set(speaker.aliases)
+        if name_key(speaker.name) != name_key(name):
+            aliases.add(speaker.name)
+        self._put_speaker(Speaker(id=speaker.id, name=name, aliases=tuple(sorted(aliases)),
+                                  role=role or speaker.role, affiliations=tuple(merged),
+                                  gender=gender or speaker.gender, qid=qid or speaker.qid))
+
+    def put_sources(self, sources: Iterable[Source]) -> None:
+        """Store sources that are not stored yet, inside the caller's transaction (returns nothing)."""
+        self.conn.executemany("INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?, ?)",
+                              [(s.id, s.publisher, s.title, s.date, s.url) for s in sources])
+
+    def export_speakers(self) -> Iterator[Speaker]:
+        """Yield every stored speaker with aliases and affiliations, by id, without caching them."""
+        aliases: dict[str, list[str]] = {}
+        current = None
+        alias_rows = self.conn.execute(
+            "SELECT speaker_id, alias FROM aliases WHERE kind='alias' ORDER BY speaker_id, alias")
+        pending = next(alias_rows, None)
+        for sid, name, role, affiliations, gender, qid in self.conn.execute(
+                "SELECT id, name, role, affiliations, gender, qid FROM speakers ORDER BY id"):
+            aliases.clear()
+            while pending is not None and pending[0] <= sid:
+                current = pending[0]
+                aliases.setdefault(current, []).append(pending[1])
+                pending = next(alias_rows, None)
+            yield Speaker(id=sid, name=name, aliases=tuple(aliases.get(sid, ())), role=role,
+                          affiliations=tuple(json.loads(affiliations or "[]")), gender=gender, qid=qid)
+
+    def export_sources(self) -> Iterator[Source]:
+        """Yield every stored source, by id."""
+        for row in self.conn.execute("SELECT id, publisher, title, date, url FROM sources ORDER BY id"):
+            yield Source(*row)
+
+    def export_quote_rows(self) -> Iterator[tuple[str, str, str, str, str | None, str | None]]:
+        """Yield (id, text, speaker_id, source_id, context, relayed_by) of every quote in insertion order."""
+        yield from self.conn.execute(
+            "SELECT id, text, speaker_id, source_id, context, relayed_by FROM quotes ORDER BY rowid")
+
     # -- reading -------------------------------------------------------------
     def speaker(self, speaker_id: str) -> Speaker | None:
         """Return the speaker with this id, or None."""

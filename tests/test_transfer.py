@@ -1,0 +1,235 @@
+"""Importing and exporting quotes: every format, the round trip, idempotence and bad input."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import random
+
+import pytest
+
+from verifier.cli import cli
+from verifier.corpus import Corpus
+from verifier.normalize import index_text
+from verifier.transfer import fast_index_text, import_files
+
+QUOTEBANK = [
+    {"quoteID": "2015-08-31-000271", "quotation": "We are not going to change the enforcement priorities at all",
+     "speaker": "Josh Earnest", "qids": ["Q6289304"], "date": "2015-08-31 00:00:00", "numOccurrences": 2,
+     "probas": [["Josh Earnest", "0.9"], ["None", "0.1"]],
+     "urls": ["https://www.thehill.com/a/1", "https://example.org/b"], "phase": "E"},
+    {"quoteID": "2015-09-01-000001", "quotation": "the mothers and children are desperately trying to escape violence",
+     "speaker": "Nancy Pelosi", "qids": ["Q170581"], "date": "2015-09-01 00:00:00", "numOccurrences": 1,
+     "probas": [["Nancy Pelosi", "0.8"]], "urls": ["https://www.thehill.com/a/1"], "phase": "E"},
+    {"quoteID": "2015-09-02-000002", "quotation": "nobody knows who said this one", "speaker": "None", "qids": [],
+     "date": "2015-09-02 00:00:00", "numOccurrences": 1, "probas": [["None", "0.7"]],
+     "urls": ["https://example.org/c"], "phase": "E"},
+]
+
+CSV = "".join([
+    "text,speaker,speaker_qid,speaker_aliases,speaker_role,speaker_affiliations,publisher,title,date,url,context\n",
+    '"We are not going to change, ""ever""",Josh Earnest,Q6289304,Earnest|the press secretary,',
+    "White House press secretary,the White House,The Hill,Raids,2016-01-04,https://thehill.com/raids,\n",
+    "another quote from the spokesman about the policy,Earnest,,,,,The Hill,Raids,2016-01-04,",
+    "https://thehill.com/raids,\n",
+])
+
+
+def _write_jsonl(path, rows, opener=open):
+    with opener(path, "wt", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write((row if isinstance(row, str) else json.dumps(row)) + "\n")
+    return path
+
+
+def _counts(db_path):
+    with Corpus.open(db_path) as db:
+        return db.stats()
+
+
+def _import(runner, *args):
+    return runner.invoke(cli, ["corpus", "import", *map(str, args)])
+
+
+def test_quotebank_jsonl(runner, tmp_path):
+    src = _write_jsonl(tmp_path / "qb.jsonl", QUOTEBANK)
+    db = tmp_path / "c.db"
+    result = _import(runner, src, "--corpus", db)
+    assert result.exit_code == 0, result.output
+    assert "added 2" in result.output and "1 skipped" in result.output
+    with Corpus.open(db) as corpus:
+        stats = corpus.stats()
+        assert (stats["quotes"], stats["speakers"], stats["sources"]) == (2, 2, 1)  # one URL, one source
+        [(speaker, how)] = corpus.speakers_named("Josh Earnest")
+        assert speaker.qid == "Q6289304"
+        quote = next(corpus.quotes(speaker_id=speaker.id))
+        assert quote.source.url == "https://www.thehill.com/a/1" and quote.source.date == "2015-08-31"
+        assert quote.source.publisher == "thehill.com"
+
+
+@pytest.mark.parametrize("suffix,opener", [("", open), (".gz", gzip.open), (".bz2", bz2.open)])
+def test_compressed_and_plain_quotebank_import_the_same(runner, tmp_path, suffix, opener):
+    src = _write_jsonl(tmp_path / f"qb.jsonl{suffix}", QUOTEBANK, opener)
+    db = tmp_path / "c.db"
+    assert _import(runner, src, "--corpus", db).exit_code == 0
+    assert _counts(db)["quotes"] == 2
+
+
+@pytest.mark.parametrize("suffix,opener", [("", open), (".gz", gzip.open), (".bz2", bz2.open)])
+def test_csv(runner, tmp_path, suffix, opener):
+    src = tmp_path / f"q.csv{suffix}"
+    with opener(src, "wt", encoding="utf-8", newline="") as handle:
+        handle.write(CSV)
+    db = tmp_path / "c.db"
+    result = _import(runner, src, "--corpus", db)
+    assert result.exit_code == 0, result.output
+    with Corpus.open(db) as corpus:
+        assert corpus.stats()["quotes"] == 2
+        [(speaker, _)] = corpus.speakers_named("the press secretary")
+        assert speaker.name == "Josh Earnest" and speaker.role == "White House press secretary"
+        assert speaker.affiliations == ("the White House",)
+        texts = {q.text: q for q in corpus.quotes()}
+        assert 'We are not going to change, "ever"' in texts
+        # the second row names him by an alias: the same speaker, and the same source by URL
+        assert {q.speaker.id for q in texts.values()} == {speaker.id}
+        assert {q.source.id for q in texts.values()} == {texts['We are not going to change, "ever"'].source.id}
+
+
+def test_speakers_dedupe_by_qid_across_formats(runner, tmp_path):
+    db = tmp_path / "c.db"
+    csv_path = tmp_path / "q.csv"
+    csv_path.write_text(CSV, encoding="utf-8")
+    assert _import(runner, csv_path, "--corpus", db).exit_code == 0
+    qb = dict(QUOTEBANK[0], speaker="Joshua Earnest")  # another spelling, the same QID
+    assert _import(runner, _write_jsonl(tmp_path / "qb.jsonl", [qb]), "--corpus", db).exit_code == 0
+    assert _counts(db)["speakers"] == 1
+
+
+def test_export_import_round_trip(runner, tmp_path, seed_db):
+    out = tmp_path / "all.jsonl"
+    result = runner.invoke(cli, ["corpus", "export", "--corpus", str(seed_db), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    db = tmp_path / "copy.db"
+    assert _import(runner, out, "--corpus", db).exit_code == 0
+    again = tmp_path / "again.jsonl"
+    assert runner.invoke(cli, ["corpus", "export", "--corpus", str(db), "-o", str(again)]).exit_code == 0
+    assert again.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+    with Corpus.open(seed_db) as a, Corpus.open(db) as b:
+        assert [(q.id, q.text, q.speaker, q.source, q.context) for q in a.quotes()] == \
+               [(q.id, q.text, q.speaker, q.source, q.context) for q in b.quotes()]
+        pelosi = b.speaker("nancy-pelosi")
+        assert pelosi.aliases and pelosi.role and pelosi.affiliations == a.speaker("nancy-pelosi").affiliations
+
+
+def test_export_to_stdout_and_gzip(runner, tmp_path, seed_db):
+    result = runner.invoke(cli, ["corpus", "export", "--corpus", str(seed_db)])
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert {r["type"] for r in lines} == {"speaker", "source", "quote"}
+    out = tmp_path / "all.jsonl.gz"
+    assert runner.invoke(cli, ["corpus", "export", "--corpus", str(seed_db), "-o", str(out)]).exit_code == 0
+    assert gzip.open(out, "rt", encoding="utf-8").read().splitlines() == result.output.splitlines()
+
+
+def test_reimport_adds_nothing(runner, tmp_path):
+    src = _write_jsonl(tmp_path / "qb.jsonl", QUOTEBANK)
+    db = tmp_path / "c.db"
+    _import(runner, src, "--corpus", db)
+    before = _counts(db)
+    result = _import(runner, src, "--corpus", db)
+    assert "added 0 (2 already stored)" in result.output
+    after = _counts(db)
+    assert {k: after[k] for k in ("quotes", "speakers", "sources", "terms")} == \
+           {k: before[k] for k in ("quotes", "speakers", "sources", "terms")}
+
+
+def test_malformed_lines_are_reported_with_line_numbers_and_skipped(runner, tmp_path):
+    rows = [QUOTEBANK[0], "{not json", "", json.dumps({"quotation": "x y z", "speaker": "A", "date": "yesterday"}),
+            "[1, 2]", QUOTEBANK[1]]
+    src = _write_jsonl(tmp_path / "qb.jsonl", rows)
+    db = tmp_path / "c.db"
+    result = _import(runner, src, "--corpus", db)
+    assert result.exit_code == 0
+    assert "qb.jsonl:2: not valid JSON" in result.output
+    assert "qb.jsonl:4: date 'yesterday' is not YYYY-MM-DD" in result.output
+    assert "qb.jsonl:5: expected a JSON object" in result.output
+    assert "Traceback" not in result.output
+    assert _counts(db)["quotes"] == 2
+
+
+def test_strict_stops_at_the_first_malformed_line_and_writes_nothing(runner, tmp_path):
+    src = _write_jsonl(tmp_path / "qb.jsonl", [QUOTEBANK[0], "{not json", QUOTEBANK[1]])
+    db = tmp_path / "c.db"
+    Corpus.open(db, create=True).close()
+    result = _import(runner, src, "--corpus", db, "--strict", "--batch-size", "1")
+    assert result.exit_code == 2
+    assert "qb.jsonl:2: not valid JSON" in result.output and "Traceback" not in result.output
+    assert _counts(db)["quotes"] == 0
+
+
+def test_truncated_gzip_says_so_in_one_line(runner, tmp_path):
+    rows = [dict(QUOTEBANK[0], quotation=f"quote number {i} " + "word " * 30) for i in range(400)]
+    whole = _write_jsonl(tmp_path / "qb.jsonl.gz", rows, gzip.open)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    result = _import(runner, cut, "--corpus", tmp_path / "c.db", "--batch-size", "50")
+    assert result.exit_code == 2
+    [message] = [line for line in result.output.splitlines() if line.startswith("quotecheck:")]
+    assert "truncated gzip file" in message
+    # the finished batches are kept; the unfinished one is not
+    assert _counts(tmp_path / "c.db")["quotes"] % 50 == 0
+
+
+def test_dry_run_counts_and_changes_nothing(runner, tmp_path):
+    src = _write_jsonl(tmp_path / "qb.jsonl", QUOTEBANK + ["{bad"])
+    db = tmp_path / "c.db"
+    result = _import(runner, src, "--corpus", db, "--dry-run")
+    assert result.exit_code == 0
+    assert "dry run" in result.output and "would add 2" in result.output and "1 malformed" in result.output
+    assert not db.exists()
+    Corpus.open(db, create=True).close()
+    _import(runner, src, "--corpus", db, "--dry-run")
+    assert _counts(db)["quotes"] == 0
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("missing.jsonl", None, "no such file"),
+    ("notes.txt", "hello", "unknown file type"),
+    ("bad.csv", "a,b\n1,2\n", "needs a 'text'"),
+])
+def test_bad_files_exit_2_with_one_line(runner, tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    result = _import(runner, path, "--corpus", tmp_path / "c.db")
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_unknown_speaker_in_our_format_is_a_malformed_line(runner, tmp_path):
+    src = _write_jsonl(tmp_path / "q.jsonl", [{"type": "quote", "text": "words", "speaker": "nobody", "source": "x"}])
+    result = _import(runner, src, "--corpus", tmp_path / "c.db")
+    assert "q.jsonl:1: speaker 'nobody' is neither" in result.output
+
+
+def test_big_files_are_parsed_in_a_worker_with_the_same_result(tmp_path, monkeypatch):
+    rows = [dict(QUOTEBANK[0], quotation=f"Quote {i}: we’re — “here” " + "word " * (i % 7), quoteID=str(i))
+            for i in range(3000)] + ["{bad"]
+    src = _write_jsonl(tmp_path / "qb.jsonl", rows)
+    results = []
+    for threshold in (1 << 40, 0):
+        monkeypatch.setattr("verifier.transfer.PARALLEL_MIN_BYTES", threshold)
+        with Corpus.open(tmp_path / f"{threshold}.db", create=True) as db:
+            report = import_files(db, [src], batch_size=500)
+            words = db.conn.execute("SELECT group_concat(term || df) FROM terms ORDER BY term").fetchone()
+            results.append((report.added, report.malformed, words))
+    assert results[0] == results[1] and results[0][0] == 3000
+
+
+def test_fast_index_text_equals_index_text():
+    rng = random.Random(5)
+    alphabet = "ab cD'’.,:%—“”‘…12é’sn't-"
+    samples = ["We’re here, don't panic — it’s 410,000.5% “ok” cannot… won't", "Café naïve ﬁne José’s"]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    for text in samples:
+        assert fast_index_text(text) == index_text(text), text

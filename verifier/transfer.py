@@ -1,0 +1,787 @@
+"""Stream quotes into and out of a corpus: JSON Lines (ours and Quotebank's) and CSV, plain or compressed.
+
+Formats `import_files` reads, each plain or as `.gz` / `.bz2`, one record at a time
+(a file is never held in memory):
+
+* **quotecheck JSONL** (what `export_corpus` writes): one object a line with a
+  `type` of `speaker` (`id, name, aliases, role, affiliations, gender, qid`),
+  `source` (`id, publisher, title, date, url`) or `quote` (`text, speaker,
+  source, context, relayed_by`, naming speaker and source by id; `id` is
+  ignored and recomputed). Lines without `type` are read by their fields, so
+  the curated `corpus/*.jsonl` records import too. A quote must name a speaker
+  and source given earlier in the file or already stored.
+* **Quotebank JSONL**: `quotation, speaker, qids, date, urls, probas,
+  numOccurrences, quoteID`. The speaker is matched by QID when `qids` holds
+  exactly one (several mean the name is ambiguous), else by name; lines whose
+  speaker is `None` are counted as skipped (a quote nobody is credited with
+  cannot be checked for attribution). The first URL is the source (publisher =
+  its host name, title = the URL), the date its first ten characters.
+* **CSV** with a header row (`.csv`; `.tsv` for tabs). Columns, in any order:
+  `text` (or `quotation`) and `speaker` are required; optional are
+  `speaker_qid` (or `qid`), `speaker_aliases` and `speaker_affiliations`
+  (several separated by `|`), `speaker_role`, `speaker_gender`, `publisher`,
+  `title`, `date` (YYYY-MM-DD), `url`, `context`. Other columns are ignored.
+
+Deduplication: a speaker by Wikidata QID, then by an existing speaker's name or
+alias (unless both have different QIDs), then by id; a source by URL, then by
+id; a quote by its content hash (text, speaker, source), so importing a file
+twice adds nothing the second time.
+
+Writing happens in batches (5,000 quotes by default), each in one transaction:
+an interrupted import leaves the corpus as it was after the last finished
+batch. A malformed line is reported with its line number and skipped; with
+`strict` the first one stops the import and the whole file is rolled back. A
+`dry_run` does all the work in one transaction and rolls it back, so its counts
+are exact and the corpus is untouched.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from .corpus import Corpus, CorpusError, name_key, quote_id, slug
+from .models import Source, Speaker
+from .normalize import WORD_RE, expand, index_text
+
+BATCH_SIZE = 5_000
+MAX_REPORTED_ERRORS = 100
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+QID_RE = re.compile(r"Q[1-9]\d*")
+UNKNOWN_SOURCE = Source(id="unknown", publisher="unknown", title="unknown")
+_DROP = str.maketrans("", "", ".,:%")
+_SEPARATORS = str.maketrans({**{ch: " " for ch in "\u2014\u2013\u2012\u2015\u201c\u201d\u201e\u2018\u00ab\u00bb"
+                                                  "\u2026\u2022\u00a0\u2009\u202f\u00b7"},
+                             "\u2019": "'"})
+_CACHE_LIMIT = 200_000
+
+
+class TransferError(CorpusError):
+    """An import or export that cannot go on; the message is one line for the user."""
+
+
+class BadLine(ValueError):
+    """One input record that cannot be imported; the message says why."""
+
+
+@dataclass(frozen=True)
+class LineError:
+    """A malformed input record: where it is and what is wrong with it."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import read and stored."""
+
+    files: int = 0
+    lines: int = 0  # records read (JSONL lines or CSV rows), blank lines excepted
+    quotes: int = 0  # valid quote records read
+    added: int = 0  # quotes stored that were not there before (would be, in a dry run)
+    speakers_added: int = 0
+    sources_added: int = 0
+    skipped: int = 0  # valid lines with nothing to import (Quotebank quotes with no speaker)
+    malformed: int = 0
+    errors: list[LineError] = field(default_factory=list)  # the first MAX_REPORTED_ERRORS of them
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def already(self) -> int:
+        """Return how many valid quotes were stored already (or repeated within the input)."""
+        return self.quotes - self.added
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an import has got in the file it is reading."""
+
+    path: str
+    bytes_read: int  # of the file on disk (compressed bytes for .gz/.bz2)
+    bytes_total: int
+    lines: int  # records read so far, over all files
+    added: int
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def fast_index_text(text: str) -> str:
+    """Return exactly `normalize.index_text(text)`, computed faster for text whose words are ASCII.
+
+    Non-ASCII punctuation that cannot be part of a word (dashes, curly double
+    quotes, ellipsis...) is turned into spaces and the curly apostrophe into a
+    straight one first; both leave the words and their keys unchanged.
+    """
+    if not text.isascii():
+        text = text.translate(_SEPARATORS)
+        if not text.isascii():
+            return index_text(text)
+    lowered = text.lower()
+    joined = " ".join(WORD_RE.findall(lowered)).translate(_DROP)
+    if "'" not in joined and "cannot" not in joined:
+        return joined
+    return " ".join(part for key in joined.split(" ") for part in expand(key))
+
+
+# -- reading files -------------------------------------------------------------
+def _kind_of(path: str) -> tuple[str, str]:
+    """Return (compression, format) of a file from its name: ('gz'|'bz2'|'', 'jsonl'|'csv'|'tsv')."""
+    name = path.lower()
+    compression = ""
+    for ext in ("gz", "bz2"):
+        if name.endswith("." + ext):
+            compression, name = ext, name[: -len(ext) - 1]
+    if name.endswith((".csv",)):
+        return compression, "csv"
+    if name.endswith(".tsv"):
+        return compression, "tsv"
+    if name.endswith((".jsonl", ".json", ".ndjson")) or name == "-":
+        return compression, "jsonl"
+    raise TransferError(f"{path}: unknown file type (use .jsonl, .json, .ndjson, .csv or .tsv, "
+                        f"optionally .gz or .bz2)")
+
+
+class _Counted(io.RawIOBase):
+    """A raw file that counts the bytes read from it (for progress on compressed files)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+        self.count += n or 0
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _open_binary(path: str, compression: str) -> tuple[IO[bytes], _Counted]:
+    """Return a decompressed binary line stream of the file, and the counter of raw bytes read."""
+    try:
+        raw = _Counted(open(path, "rb"))  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise TransferError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    buffered = io.BufferedReader(raw, 1 << 20)
+    if compression == "gz":
+        return gzip.GzipFile(fileobj=buffered, mode="rb"), raw  # type: ignore[return-value]
+    if compression == "bz2":
+        return bz2.BZ2File(buffered, mode="rb"), raw  # type: ignore[return-value]
+    return buffered, raw  # type: ignore[return-value]
+
+
+def _compressed_failure(path: str, compression: str, exc: BaseException, line: int) -> TransferError:
+    """Return the one-line error for a compressed file that cannot be read to its end."""
+    name = {"gz": "gzip", "bz2": "bzip2"}.get(compression, "compressed")
+    if isinstance(exc, EOFError):
+        return TransferError(f"{path}: truncated {name} file: it ends unexpectedly after line {line}")
+    return TransferError(f"{path}: not a readable {name} file ({exc})")
+
+
+def _jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
+    """Yield (line number, parsed object or BadLine, None) for each non-blank line."""
+    for number, line in enumerate(stream, 1):
+        if line.strip():
+            yield from _parse_lines([(number, line)])
+
+
+PARALLEL_MIN_BYTES = 4 << 20  # files at least this big are parsed in a second process
+
+
+def _parse_lines(chunk: list[tuple[int, bytes]]) -> list[tuple[int, Any, str | None]]:
+    """Return (line number, parsed object or BadLine, index text of its quote or None) for each line."""
+    out: list[tuple[int, Any, str | None]] = []
+    for number, line in chunk:
+        try:
+            record: Any = json.loads(line)
+        except UnicodeDecodeError:
+            record = BadLine("not UTF-8 text")
+        except ValueError as exc:
+            record = BadLine(f"not valid JSON ({getattr(exc, 'msg', str(exc))})")
+        indexed = None
+        if isinstance(record, dict):
+            text = record.get("quotation", record.get("text"))
+            if isinstance(text, str):
+                indexed = fast_index_text(text)
+        out.append((number, record, indexed))
+    return out
+
+
+def _parallel_jsonl_records(stream: IO[bytes], chunk_lines: int) -> Iterator[tuple[int, Any, str | None]]:
+    """Yield what `_parse_lines` does for every non-blank line, parsing chunks in a worker process
+    while this one stores the previous chunk (two cores: parsing and SQLite each get one)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    def chunks() -> Iterator[list[tuple[int, bytes]]]:
+        chunk: list[tuple[int, bytes]] = []
+        for number, line in enumerate(stream, 1):
+            if line.strip():
+                chunk.append((number, line))
+                if len(chunk) >= chunk_lines:
+                    yield chunk
+                    chunk = []
+        if chunk:
+            yield chunk
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending = []
+        for chunk in chunks():
+            pending.append(pool.submit(_parse_lines, chunk))
+            if len(pending) >= 3:
+                yield from pending.pop(0).result()
+        for future in pending:
+            yield from future.result()
+
+
+def _csv_records(stream: IO[bytes], delimiter: str) -> Iterator[tuple[int, Any, None]]:
+    """Yield (line number, {column: value} or BadLine, None) for each data row under the header."""
+    bad_text: set[int] = set()
+
+    def lines() -> Iterator[str]:
+        for number, raw in enumerate(stream, 1):
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                bad_text.add(number)
+                yield raw.decode("utf-8", errors="replace")
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise BadLine(f"line 1: unreadable CSV header ({exc})") from None
+    columns = [h.strip().lstrip("\ufeff").lower() for h in header]
+    if not ({"text", "quotation"} & set(columns)) or not ({"speaker", "speaker_name"} & set(columns)):
+        raise BadLine("the CSV header needs a 'text' (or 'quotation') and a 'speaker' column; "
+                      f"it has: {', '.join(columns) or 'nothing'}")
+    previous = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            start, previous = previous + 1, reader.line_num
+            yield start, BadLine(f"unreadable CSV row ({exc})"), None
+            continue
+        start, previous = previous + 1, reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if any(n in bad_text for n in range(start, reader.line_num + 1)):
+            yield start, BadLine("not UTF-8 text"), None
+            continue
+        if len(row) != len(columns):
+            yield start, BadLine(f"{len(row)} fields where the header has {len(columns)}"), None
+            continue
+        yield start, dict(zip(columns, row, strict=True)), None
+
+
+# -- turning records into corpus rows ---------------------------------------------
+def _text(value: Any, field_name: str, required: bool = False) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise BadLine(f"no {field_name!r}")
+        return None
+    if not isinstance(value, str):
+        raise BadLine(f"{field_name!r} is not a string")
+    return value
+
+
+def _strings(value: Any, field_name: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split("|") if v.strip())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise BadLine(f"{field_name!r} is not a list of strings")
+
+
+def _date(value: Any) -> str | None:
+    text = _text(value, "date")
+    if text is None:
+        return None
+    if not DATE_RE.match(text[:10]):
+        raise BadLine(f"date {text!r} is not YYYY-MM-DD")
+    return text[:10]
+
+
+def _qid(value: Any) -> str | None:
+    text = _text(value, "qid")
+    if text is None:
+        return None
+    if not QID_RE.fullmatch(text.strip()):
+        raise BadLine(f"{text!r} is not a Wikidata QID (Q followed by digits)")
+    return text.strip()
+
+
+def _short_hash(*parts: str | None) -> str:
+    return hashlib.sha1("\x1f".join(p or "" for p in parts).encode()).hexdigest()[:12]
+
+
+def _source_from(url: str | None, publisher: str | None, title: str | None, date: str | None) -> Source:
+    """Return a source made from loose fields, with an id derived from its URL (or its other fields)."""
+    if url:
+        host = urlsplit(url).hostname or ""
+        host = host[4:] if host.startswith("www.") else host
+        return Source(id="s-" + _short_hash(url), publisher=publisher or host or "unknown",
+                      title=title or url, date=date, url=url)
+    if publisher or title:
+        return Source(id="s-" + _short_hash(publisher, title, date), publisher=publisher or "unknown",
+                      title=title or "untitled", date=date, url=None)
+    return UNKNOWN_SOURCE
+
+
+@dataclass
+class _Quote:
+    indexed: str | None
+    text: str
+    speaker_id: str
+    source_id: str | Source  # a Source until resolved against the corpus in `flush`
+    context: str | None
+    relayed_by: str | None
+
+
+class _Importer:
+    """Resolves speakers and sources against the corpus and writes quotes in batches."""
+
+    def __init__(self, corpus: Corpus, report: ImportReport) -> None:
+        self.corpus = corpus
+        self.report = report
+        self.by_qid: dict[str, str] = {}
+        self.by_name: dict[str, str | None] = {}  # name key -> speaker id (None: ambiguous or none)
+        self.speaker_known: set[str] = set()
+        self.speaker_qid: dict[str, str | None] = {}
+        self.file_speaker: dict[str, str] = {}  # ids as written in a quotecheck JSONL -> stored ids
+        self.file_source: dict[str, str] = {}
+        self.source_by_url: dict[str, str] = {}
+        self.source_known: set[str] = set()
+        self.new_speakers: dict[str, Speaker] = {}
+        self.pending_keys: dict[str, list[tuple[str, str, str | None]]] = {}  # name keys of new_speakers
+        self.new_sources: dict[str, Source] = {}
+        self.quotes: list[_Quote] = []
+        self.indexed: str | None = None  # index text of the record being taken, when already computed
+
+    # speakers ---------------------------------------------------------------
+    def _trim_caches(self) -> None:
+        for cache in (self.by_qid, self.by_name, self.speaker_qid, self.source_by_url):
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+        for known in (self.speaker_known, self.source_known):
+            if len(known) > _CACHE_LIMIT:
+                known.clear()
+
+    def _speaker_exists(self, speaker_id: str) -> bool:
+        if speaker_id in self.speaker_known or speaker_id in self.new_speakers:
+            return True
+        if self.corpus.has_speaker(speaker_id):
+            self.speaker_known.add(speaker_id)
+            return True
+        return False
+
+    def _lookup_qid(self, qid: str) -> str | None:
+        if qid not in self.by_qid:
+            found = self.corpus.speaker_ids_with_qid(qid)
+            if not found:
+                return None
+            self.by_qid[qid] = found[0]
+        return self.by_qid[qid]
+
+    def _lookup_name(self, name: str, qid: str | None) -> str | None:
+        """Return the one speaker a name or alias means (compatible with `qid`), or None."""
+        key = name_key(name)
+        if not key:
+            return None
+        if key in self.by_name and not qid:
+            return self.by_name[key]
+        rows = self.corpus.speaker_rows_named(name) + self.pending_keys.get(key, [])
+        fitting = [r for r in rows if not (qid and r[2] and r[2] != qid)]
+        named = {r[0] for r in fitting if r[1] == "name"}
+        ids = named or {r[0] for r in fitting}
+        found = next(iter(ids)) if len(ids) == 1 else None
+        if not qid:
+            self.by_name[key] = found
+        return found
+
+    def resolve_speaker(self, speaker: Speaker, file_id: str | None = None) -> str:
+        """Return the stored id for a speaker record, queueing a new or merged speaker as needed."""
+        found = self._lookup_qid(speaker.qid) if speaker.qid else None
+        by_qid = found is not None
+        if found is None and file_id and self._speaker_exists(file_id):
+            found = file_id
+        if found is None:
+            found = self._lookup_name(speaker.name, speaker.qid)
+        if found is not None:
+            extra = bool(speaker.aliases or speaker.affiliations or speaker.role or speaker.gender)
+            if extra or (speaker.qid and not by_qid):
+                self.new_speakers[found] = _merged(self.new_speakers.get(found), replace(speaker, id=found))
+            if speaker.qid:
+                self.by_qid[speaker.qid] = found
+            return found
+        new_id = file_id or slug(speaker.name)
+        if self._speaker_exists(new_id):
+            new_id = f"{slug(speaker.name)}-{(speaker.qid or _short_hash(speaker.name)).lower()}"
+        self.new_speakers[new_id] = replace(speaker, id=new_id)
+        for alias, kind in [(speaker.name, "name")] + [(a, "alias") for a in speaker.aliases]:
+            key = name_key(alias)
+            self.pending_keys.setdefault(key, []).append((new_id, kind, speaker.qid))
+            self.by_name.pop(key, None)
+        if speaker.qid:
+            self.by_qid[speaker.qid] = new_id
+        return new_id
+
+    # sources ------------------------------------------------------------------
+    def resolve_source(self, source: Source, file_id: str | None = None) -> str:
+        """Return the stored id for a source record, queueing it when new."""
+        if source.url:
+            if source.url not in self.source_by_url:
+                stored = self.corpus.source_ids_with_urls([source.url])
+                if stored:
+                    self.source_by_url[source.url] = stored[source.url]
+            if source.url in self.source_by_url:
+                return self.source_by_url[source.url]
+        source_id = file_id or source.id
+        if source_id not in self.source_known and source_id not in self.new_sources:
+            if self.corpus.has_source(source_id):
+                self.source_known.add(source_id)
+            else:
+                self.new_sources[source_id] = Source(source_id, source.publisher, source.title, source.date,
+                                                     source.url)
+        if source.url:
+            self.source_by_url[source.url] = source_id
+        return source_id
+
+    # records --------------------------------------------------------------------
+    def take(self, record: Any, loose: bool = False) -> bool:
+        """Queue one parsed record (`loose`: a CSV row naming its speaker and source by their fields);
+        return False when it holds nothing to import. Raise BadLine if it is malformed."""
+        if isinstance(record, BadLine):
+            raise record
+        if loose:
+            return self._loose(record)
+        if not isinstance(record, dict):
+            raise BadLine("expected a JSON object")
+        if "quotation" in record:
+            return self._quotebank(record)
+        kind = record.get("type")
+        if kind == "speaker" or (kind is None and "name" in record and "id" in record and "text" not in record):
+            self._speaker_record(record)
+            return False
+        if kind == "source" or (kind is None and "publisher" in record and "text" not in record):
+            self._source_record(record)
+            return False
+        if kind not in (None, "quote"):
+            raise BadLine(f"unknown record type {kind!r}")
+        if "text" not in record:
+            raise BadLine("no 'text' (or 'quotation') field: not a quote record")
+        if "speaker_name" in record or "publisher" in record or "url" in record or "title" in record:
+            return self._loose(record)  # a CSV row
+        return self._quote_record(record)
+
+    def _speaker_record(self, r: dict) -> None:
+        speaker_id = _text(r.get("id"), "id", required=True)
+        name = _text(r.get("name"), "name", required=True)
+        speaker = Speaker(id=speaker_id, name=name, aliases=_strings(r.get("aliases"), "aliases"),
+                          role=_text(r.get("role"), "role"),
+                          affiliations=_strings(r.get("affiliations"), "affiliations"),
+                          gender=_text(r.get("gender"), "gender"), qid=_qid(r.get("qid")))
+        self.file_speaker[speaker_id] = self.resolve_speaker(speaker, file_id=speaker_id)
+
+    def _source_record(self, r: dict) -> None:
+        source_id = _text(r.get("id"), "id", required=True)
+        source = Source(id=source_id, publisher=_text(r.get("publisher"), "publisher", required=True),
+                        title=_text(r.get("title"), "title") or "untitled", date=_date(r.get("date")),
+                        url=_text(r.get("url"), "url"))
+        self.file_source[source_id] = self.resolve_source(source, file_id=source_id)
+
+    def _known_speaker(self, value: Any, field_name: str) -> str:
+        written = _text(value, field_name, required=True)
+        if written in self.file_speaker:
+            return self.file_speaker[written]
+        if self._speaker_exists(written):
+            return written
+        raise BadLine(f"{field_name} {written!r} is neither a speaker given earlier in the file nor stored")
+
+    def _quote_record(self, r: dict) -> bool:
+        text = _text(r.get("text"), "text", required=True)
+        speaker_id = self._known_speaker(r.get("speaker"), "speaker")
+        relay = self._known_speaker(r.get("relayed_by"), "relayed_by") if r.get("relayed_by") else None
+        written = _text(r.get("source"), "source", required=True)
+        source_id = self.file_source.get(written)
+        if source_id is None:
+            if written not in self.source_known and not self.corpus.has_source(written):
+                raise BadLine(f"source {written!r} is neither given earlier in the file nor stored")
+            self.source_known.add(written)
+            source_id = written
+        self._queue(text, speaker_id, source_id, _text(r.get("context"), "context"), relay)
+        return True
+
+    def _loose(self, r: dict) -> bool:
+        text = _text(r.get("text"), "text", required=True)
+        name = _text(r.get("speaker") or r.get("speaker_name"), "speaker", required=True).strip()
+        speaker = Speaker(id="", name=name, aliases=_strings(r.get("speaker_aliases"), "speaker_aliases"),
+                          role=_text(r.get("speaker_role"), "speaker_role"),
+                          affiliations=_strings(r.get("speaker_affiliations"), "speaker_affiliations"),
+                          gender=_text(r.get("speaker_gender"), "speaker_gender"),
+                          qid=_qid(r.get("speaker_qid") or r.get("qid")))
+        source = _source_from(_text(r.get("url"), "url"), _text(r.get("publisher"), "publisher"),
+                              _text(r.get("title"), "title"), _date(r.get("date")))
+        self._queue(text, self.resolve_speaker(speaker), source, _text(r.get("context"), "context"), None)
+        return True
+
+    def _quotebank(self, r: dict) -> bool:
+        text = _text(r.get("quotation"), "quotation", required=True)
+        name = _text(r.get("speaker"), "speaker")
+        qids = r.get("qids") or []
+        if not isinstance(qids, list):
+            raise BadLine("'qids' is not a list")
+        urls = r.get("urls") or []
+        if not isinstance(urls, list) or (urls and not isinstance(urls[0], str)):
+            raise BadLine("'urls' is not a list of strings")
+        date = _date(r.get("date"))
+        if not name or name.strip().lower() == "none":
+            self.report.skipped += 1
+            return False
+        qid = _qid(qids[0]) if len(qids) == 1 else None
+        speaker_id = self.resolve_speaker(Speaker(id="", name=name.strip(), qid=qid))
+        url = urls[0] if urls else None
+        source: str | Source | None = self.source_by_url.get(url) if url else None
+        if source is None:
+            source = _source_from(url, None, None, date)  # resolved in bulk when the batch is written
+        self._queue(text, speaker_id, source, None, None)
+        return True
+
+    def _queue(self, text: str, speaker_id: str, source_id: str | Source, context: str | None,
+               relayed_by: str | None) -> None:
+        if not text.strip():
+            raise BadLine("the quote text is empty")
+        self.quotes.append(_Quote(self.indexed, text, speaker_id, source_id, context, relayed_by))
+        self.report.quotes += 1
+
+    # writing --------------------------------------------------------------------
+    def _resolve_pending_sources(self) -> None:
+        """Give every queued quote a source id, looking the batch's new URLs up in one go."""
+        pending: dict[str, Source] = {}
+        for q in self.quotes:
+            if isinstance(q.source_id, Source) and q.source_id.url and q.source_id.url not in self.source_by_url:
+                pending.setdefault(q.source_id.url, q.source_id)  # the first date seen for a URL
+        if pending:
+            self.source_by_url.update(self.corpus.source_ids_with_urls(list(pending)))
+            new = [src for url, src in pending.items() if url not in self.source_by_url]
+            stored = self.corpus.existing_source_ids([src.id for src in new])
+            for src in new:
+                if src.id not in stored:
+                    self.new_sources.setdefault(src.id, src)
+                self.source_by_url[src.url] = src.id
+        for q in self.quotes:
+            if isinstance(q.source_id, Source):
+                src = q.source_id
+                q.source_id = self.source_by_url[src.url] if src.url else self.resolve_source(src)
+
+    def flush(self) -> None:
+        """Write the queued speakers, sources and quotes (inside the caller's transaction)."""
+        corpus = self.corpus
+        self._resolve_pending_sources()
+        for speaker in self.new_speakers.values():
+            if not corpus.has_speaker(speaker.id):
+                self.report.speakers_added += 1
+            corpus.merge_speaker(speaker)
+            self.speaker_known.add(speaker.id)
+            if speaker.qid:
+                self.by_qid[speaker.qid] = speaker.id
+        self.new_speakers.clear()
+        self.pending_keys.clear()
+        if self.new_sources:
+            corpus.put_sources(self.new_sources.values())
+            self.report.sources_added += len(self.new_sources)
+            self.source_known.update(self.new_sources)
+            self.new_sources.clear()
+        rows: dict[str, tuple] = {}
+        indexed: dict[str, str | None] = {}
+        for q in self.quotes:
+            qid = quote_id(q.text, q.speaker_id, q.source_id)
+            if qid not in rows:
+                rows[qid] = (qid, q.text, q.speaker_id, q.source_id, q.context, q.relayed_by)
+                indexed[qid] = q.indexed
+        self.quotes.clear()
+        stored = corpus.existing_quote_ids(list(rows))
+        fresh = [row for qid, row in rows.items() if qid not in stored]
+        texts = [indexed[row[0]] or fast_index_text(row[1]) for row in fresh]
+        self.report.added += corpus.add_quote_rows(fresh, texts)
+        self._trim_caches()
+
+
+def _merged(old: Speaker | None, new: Speaker) -> Speaker:
+    if old is None:
+        return new
+    return Speaker(id=old.id, name=old.name, aliases=tuple(dict.fromkeys(old.aliases + new.aliases)),
+                   role=old.role or new.role,
+                   affiliations=tuple(dict.fromkeys(old.affiliations + new.affiliations)),
+                   gender=old.gender or new.gender, qid=old.qid or new.qid)
+
+
+def _records(path: str, stream: IO[bytes], fmt: str, batch_size: int) -> Iterator[tuple[int, Any, str | None]]:
+    if fmt == "jsonl":
+        if os.path.getsize(path) >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
+            return _parallel_jsonl_records(stream, batch_size)
+        return _jsonl_records(stream)
+    return _csv_records(stream, "," if fmt == "csv" else "\t")
+
+
+def import_files(corpus: Corpus, paths: Iterable[str | os.PathLike], *, strict: bool = False,
+                 dry_run: bool = False, batch_size: int = BATCH_SIZE,
+                 progress: ProgressFn | None = None,
+                 on_error: Callable[[LineError], None] | None = None) -> ImportReport:
+    """Import quote files into the corpus; return what was read and stored.
+
+    Raises TransferError (one line) for a file that cannot be read to its end,
+    or, when `strict`, for the first malformed record (then nothing of that
+    run is kept). Each malformed record is passed to `on_error` as it is met.
+    """
+    paths = [os.fspath(p) for p in paths]
+    kinds = [_kind_of(p) for p in paths]
+    for path in paths:
+        if not os.path.isfile(path):
+            raise TransferError(f"{path}: no such file")
+    report = ImportReport(dry_run=dry_run)
+    started = time.perf_counter()
+    importer = _Importer(corpus, report)
+    corpus.tune_for_import()
+    conn = corpus.conn
+    whole_run = strict or dry_run  # one transaction for everything, rolled back on failure / at the end
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for path, (compression, fmt) in zip(paths, kinds, strict=True):
+            _import_one(importer, path, compression, fmt, strict, batch_size, progress, on_error,
+                        commit_batches=not whole_run)
+            report.files += 1
+        importer.flush()
+        if dry_run:
+            conn.rollback()
+        else:
+            conn.commit()
+    except TransferError as exc:
+        conn.rollback()
+        if whole_run or "--strict" in str(exc):
+            raise
+        raise TransferError(f"{exc}; the {report.added:,} quote(s) of the batches before it were kept") from None
+    except BaseException:
+        conn.rollback()
+        raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _import_one(importer: _Importer, path: str, compression: str, fmt: str, strict: bool, batch_size: int,
+                progress: ProgressFn | None, on_error: Callable[[LineError], None] | None,
+                commit_batches: bool) -> None:
+    report = importer.report
+    conn = importer.corpus.conn
+    stream, counter = _open_binary(path, compression)
+    total = os.path.getsize(path)
+    number = 0
+    try:
+        records = _records(path, stream, fmt, batch_size)
+        while True:
+            try:
+                number, record, importer.indexed = next(records)
+            except StopIteration:
+                break
+            except BadLine as exc:  # a CSV header that cannot be used
+                raise TransferError(f"{path}: {exc}") from None
+            except (EOFError, OSError, zlib.error) as exc:
+                if compression:
+                    raise _compressed_failure(path, compression, exc, number) from None
+                raise TransferError(f"{path}: cannot read after line {number} ({exc})") from None
+            report.lines += 1
+            try:
+                importer.take(record, loose=fmt != "jsonl")
+            except BadLine as exc:
+                error = LineError(path, number, str(exc))
+                if strict:
+                    raise TransferError(f"{error} (--strict: nothing was imported)") from None
+                report.malformed += 1
+                if len(report.errors) < MAX_REPORTED_ERRORS:
+                    report.errors.append(error)
+                if on_error:
+                    on_error(error)
+            if len(importer.quotes) >= batch_size:
+                importer.flush()
+                if commit_batches:
+                    conn.commit()
+                    conn.execute("BEGIN IMMEDIATE")
+                if progress:
+                    progress(Progress(path, counter.count, total, report.lines, report.added))
+        importer.flush()
+        if progress:
+            progress(Progress(path, counter.count, total, report.lines, report.added))
+    finally:
+        stream.close()
+
+
+# -- export --------------------------------------------------------------------
+def export_records(corpus: Corpus) -> Iterator[dict]:
+    """Yield the corpus as quotecheck JSONL records: speakers, then sources, then quotes."""
+    for s in corpus.export_speakers():
+        yield {"type": "speaker", "id": s.id, "name": s.name, "aliases": list(s.aliases), "role": s.role,
+               "affiliations": list(s.affiliations), "gender": s.gender, "qid": s.qid}
+    for src in corpus.export_sources():
+        yield {"type": "source", "id": src.id, "publisher": src.publisher, "title": src.title,
+               "date": src.date, "url": src.url}
+    for qid, text, speaker_id, source_id, context, relayed_by in corpus.export_quote_rows():
+        yield {"type": "quote", "id": qid, "text": text, "speaker": speaker_id, "source": source_id,
+               "context": context, "relayed_by": relayed_by}
+
+
+def export_corpus(corpus: Corpus, out: IO[str]) -> int:
+    """Write the corpus to `out` as quotecheck JSONL; return how many lines were written."""
+    count = 0
+    for record in export_records(corpus):
+        out.write(json.dumps(record, ensure_ascii=False))
+        out.write("\n")
+        count += 1
+    return count
+
+
+def export_to_path(corpus: Corpus, path: str | os.PathLike) -> int:
+    """Write the corpus as JSONL to a file (.gz / .bz2 compress it); return how many lines were written."""
+    path = Path(path)
+    try:
+        if path.suffix == ".gz":
+            handle: IO[str] = gzip.open(path, "wt", encoding="utf-8")
+        elif path.suffix == ".bz2":
+            handle = bz2.open(path, "wt", encoding="utf-8")
+        else:
+            handle = open(path, "w", encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise TransferError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    with handle:
+        return export_corpus(corpus, handle)
