@@ -136,3 +136,22 @@ def test_empty_draft_and_api_errors_are_shown(page: Page):
     page.click("#check")
     expect(page.locator("#summary")).to_have_text("Paste a draft first.")
     expect(page.locator("#results")).to_be_hidden()
+
+
+def test_page_asks_for_the_token_when_the_api_wants_one(browser: Browser, seed_db):
+    process, base = start_server(seed_db, "--no-access-log", "--token", "page-token")
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(base + "/")
+        expect(page.locator("#token-row")).to_be_hidden()
+        page.fill("#draft", DRAFT)
+        page.click("#check")
+        expect(page.locator("#summary")).to_contain_text("Unauthorized")
+        expect(page.locator("#token-row")).to_be_visible()
+        page.fill("#token", "page-token")
+        page.click("#check")
+        expect(page.locator("#marked mark.q")).to_have_count(4)
+        context.close()
+    finally:
+        stop_server(process)

@@ -343,7 +343,7 @@ def raw_exchange(port: int, data: bytes, wait: float = 10) -> bytes:
 @pytest.mark.slow
 def test_real_server_over_http(seed_db):
     process, base = start_server(seed_db, "--token", "tok", "--no-access-log",
-                                 env={"QUOTECHECK_HEADER_TIMEOUT": "1"})
+                                 env={"QUOTECHECK_HEADER_TIMEOUT": "1", "QUOTECHECK_BODY_TIMEOUT": "1"})
     port = int(base.rsplit(":", 1)[1])
     auth = {"Authorization": "Bearer tok"}
     try:
@@ -365,6 +365,11 @@ def test_real_server_over_http(seed_db):
         started = time.monotonic()
         assert raw_exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n", wait=10) == b""
         assert time.monotonic() - started < 5
+        # a body that stops coming is answered 408 after the body timeout
+        started = time.monotonic()
+        answer = raw_exchange(port, b"POST /v1/check HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
+                                    b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\": ")
+        assert answer.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 5
         # invalid UTF-8 and deep nesting over the wire, then a good request on the same server
         for body in (b'{"text": "\xff"}', b"[" * 200_000):
             assert post(base, "/v1/check", body, auth)[0] == 422

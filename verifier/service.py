@@ -748,6 +748,8 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
     path = settings.corpus or str(default_corpus_path())  # build the default corpus once, before any worker
     Corpus.open(path, readonly=True).close()
     settings = replace(settings, corpus=path)
+    if host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
+        log.warning("serving on %s without a token: anyone who can reach it can use /v1 (set --token)", host)
     os.environ.update(settings.to_env())
     GuardedH11Protocol.header_timeout = settings.header_timeout
     uvicorn.run(
