@@ -12,6 +12,7 @@ out for free.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import Indel, Levenshtein
 
@@ -76,6 +77,7 @@ def original_words(text: str) -> tuple[list[Word], list[bool]]:
     return found, bracketed
 
 
+@lru_cache(maxsize=100_000)
 def similar_spelling(a: str, b: str) -> bool:
     """Return True when two different words look like spellings of one word (a typo fixed)."""
     if a == b or min(len(a), len(b)) < 4 or a.isdigit() or b.isdigit():
@@ -99,10 +101,16 @@ def align(tokens: list[Token], original: list[Word], optional: list[bool]) -> tu
     n, m = len(tokens), len(original)
     if n * m > MAX_DP_CELLS or n == 0 or m == 0:
         return _align_long(tokens, original)
+    if all(t.kind == "word" for t in tokens) and not any(optional):
+        quick = _align_anchored(tokens, original)
+        if quick is not None:
+            return quick
     keys = [w.key for w in original]
     inf = float("inf")
+    go, ge = GAP_OPEN, GAP_EXTEND
     # States per cell: "M" draft word i against original word j, "X" original word j left out,
     # "Y" draft word i not in the original, "G" a wildcard swallowing original words.
+    # Each row keeps, per state, its cost and the state it came from ("S": the free start).
     best_prev = [0.0] * (m + 1)  # row 0: the window may start anywhere for free
     rows: list[dict[str, list]] = []
     for i in range(1, n + 1):
@@ -118,26 +126,50 @@ def align(tokens: list[Token], original: list[Word], optional: list[bool]) -> tu
                 G[j], bG[j] = run, str(run_k)
         else:
             key = token.key
+            if prev is not None:
+                pM, pX, pY, pG = prev["M"], prev["X"], prev["Y"], prev["G"]
             for j in range(m + 1):
                 # Y: this draft word is not in the original
                 if prev is None:
-                    Y[j], bY[j] = best_prev[j] + GAP_OPEN, "S"
+                    y, by = best_prev[j] + go, "S"
                 else:
-                    Y[j], bY[j] = _pick(prev, j, {"M": GAP_OPEN, "X": GAP_OPEN, "Y": GAP_EXTEND, "G": GAP_OPEN})
+                    y, by = pM[j] + go, "M"
+                    if pX[j] + go < y:
+                        y, by = pX[j] + go, "X"
+                    if pY[j] + ge < y:
+                        y, by = pY[j] + ge, "Y"
+                    if pG[j] + go < y:
+                        y, by = pG[j] + go, "G"
+                Y[j], bY[j] = y, by
                 if j == 0:
                     continue
                 # M: draft word against original word j
                 if prev is None:
-                    M[j], bM[j] = best_prev[j - 1] + _sub_cost(key, keys[j - 1]), "S"
+                    base, bm = best_prev[j - 1], "S"
                 else:
-                    base, label = _pick(prev, j - 1, {"M": 0.0, "X": 0.0, "Y": 0.0, "G": 0.0})
-                    M[j], bM[j] = base + _sub_cost(key, keys[j - 1]), label
+                    base, bm = pM[j - 1], "M"
+                    if pX[j - 1] < base:
+                        base, bm = pX[j - 1], "X"
+                    if pY[j - 1] < base:
+                        base, bm = pY[j - 1], "Y"
+                    if pG[j - 1] < base:
+                        base, bm = pG[j - 1], "G"
+                other = keys[j - 1]
+                M[j], bM[j] = base + (MATCH_COST if other == key else _sub_cost(key, other)), bm
                 # X: original word j left out after this draft word
                 if optional[j - 1]:
-                    here = {"M": 0.0, "X": 0.0, "Y": 0.0}
+                    x, bx = M[j - 1], "M"
+                    if X[j - 1] < x:
+                        x, bx = X[j - 1], "X"
+                    if Y[j - 1] < x:
+                        x, bx = Y[j - 1], "Y"
                 else:
-                    here = {"M": GAP_OPEN, "X": GAP_EXTEND, "Y": GAP_OPEN}
-                X[j], bX[j] = _pick({"M": M, "X": X, "Y": Y}, j - 1, here)
+                    x, bx = M[j - 1] + go, "M"
+                    if X[j - 1] + ge < x:
+                        x, bx = X[j - 1] + ge, "X"
+                    if Y[j - 1] + go < x:
+                        x, bx = Y[j - 1] + go, "Y"
+                X[j], bX[j] = x, bx
         row = {"M": M, "X": X, "Y": Y, "G": G, "bM": bM, "bX": bX, "bY": bY, "bG": bG}
         rows.append(row)
         best_prev = [min(M[j], X[j], Y[j], G[j]) for j in range(m + 1)]
@@ -172,18 +204,52 @@ def align(tokens: list[Token], original: list[Word], optional: list[bool]) -> tu
     return ops, total
 
 
-def _pick(row: dict[str, list], j: int, extra: dict[str, float]) -> tuple[float, str]:
-    """Return the cheapest (cost + extra[state], state) among a row's states at column j."""
-    best, label = float("inf"), ""
-    for state, add in extra.items():
-        value = row[state][j] + add
-        if value < best:
-            best, label = value, state
-    return best, label
-
-
 def _best_state(row: dict[str, list], j: int) -> str:
     return min("MXYG", key=lambda s: row[s][j])
+
+
+def _align_anchored(tokens: list[Token], original: list[Word]) -> tuple[list[Op], float] | None:
+    """Return a fast alignment for a draft with no wildcards, or None when it looks too messy to trust.
+
+    The window is anchored on the original words a longest common subsequence
+    matches (widened by the draft's unmatched words at either end, so a
+    changed first word reads as replaced), then aligned with C-speed
+    Levenshtein opcodes. Messy results (many edits, long gaps) are left to the
+    affine alignment.
+    """
+    draft = [t.key for t in tokens]
+    keys = [w.key for w in original]
+    matched = [(b0, b1, a0, a1) for tag, a0, a1, b0, b1 in Indel.opcodes(draft, keys) if tag == "equal"]
+    if not matched:
+        return None
+    first_a, last_a = matched[0][2], matched[-1][3]
+    lo = max(0, matched[0][0] - first_a)
+    hi = min(len(keys), matched[-1][1] + (len(draft) - last_a))
+    ops: list[Op] = []
+    edits = 0
+    longest_gap = 0
+    for tag, a0, a1, b0, b1 in Levenshtein.opcodes(draft, keys[lo:hi]):
+        b0, b1 = b0 + lo, b1 + lo
+        if tag == "equal":
+            ops += [Op("match", a0 + k, (b0 + k, b0 + k + 1)) for k in range(a1 - a0)]
+            continue
+        pairs = min(a1 - a0, b1 - b0) if tag == "replace" else 0
+        ops += [Op("sub", a0 + k, (b0 + k, b0 + k + 1)) for k in range(pairs)]
+        ops += [Op("ins", k, None) for k in range(a0 + pairs, a1)]
+        ops += [Op("del", None, (k, k + 1)) for k in range(b0 + pairs, b1)]
+        edits += max(a1 - a0, b1 - b0)
+        longest_gap = max(longest_gap, abs((a1 - a0) - (b1 - b0)))
+    while ops and ops[0].kind == "del":  # the window's edges are not edits
+        ops.pop(0)
+        edits -= 1
+    while ops and ops[-1].kind == "del":
+        ops.pop()
+        edits -= 1
+    if edits > max(2, len(draft) // 4) or longest_gap > 3:
+        return None
+    cost = sum(_sub_cost(tokens[op.draft].key, keys[op.original[0]]) for op in ops if op.kind in ("match", "sub"))
+    cost += sum(GAP_OPEN for op in ops if op.kind in ("ins", "del"))
+    return ops, cost
 
 
 def _align_long(tokens: list[Token], original: list[Word]) -> tuple[list[Op], float]:
