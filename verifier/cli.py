@@ -291,39 +291,6 @@ def stats(corpus_path: str | None) -> None:
     click.echo(f"size:     {counts['bytes']:,} bytes")
 
 
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (loopback only unless you say otherwise).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
-@click.option("--token", envvar="QUOTECHECK_TOKEN", default=None, show_envvar=True,
-              help="Require 'Authorization: Bearer TOKEN' on /v1.")
-@click.option("--max-body", default=1_000_000, show_default=True, type=click.IntRange(1),
-              help="Largest request body, in bytes (413 above it).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes, each with its own read-only corpus connection.")
-@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
-              help="Allow browser calls from this origin (repeat for more; none by default).")
-@click.option("--cache-size", default=512, show_default=True, type=click.IntRange(0),
-              help="Drafts whose reports each worker remembers (0 turns the cache off).")
-@click.option("--access-log/--no-access-log", default=True, show_default=True)
-def serve(host: str, port: int, corpus_path: str | None, token: str | None, max_body: int, workers: int,
-          cors_origins: tuple[str, ...], cache_size: int, access_log: bool) -> None:
-    """Serve the JSON API (/v1) for a CMS and the page (/) where an editor pastes a draft."""
-    from dataclasses import replace
-
-    from .corpus import CorpusError
-    from .service import Settings, run
-
-    # the options win; QUOTECHECK_BODY_TIMEOUT and QUOTECHECK_HEADER_TIMEOUT tune the rest
-    settings = replace(Settings.from_env(), corpus=corpus_path, token=token or None, max_body=max_body,
-                       cors_origins=cors_origins, cache_size=cache_size)
-    try:
-        run(settings, host=host, port=port, workers=workers, access_log=access_log)
-    except CorpusError as exc:
-        _fail(str(exc))
-
-
 @corpus.command("import")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--corpus", "corpus_path", metavar="DB", required=True, help="Corpus database to add to.")
