@@ -121,9 +121,10 @@ def test_draft_cache_is_bounded(make_client):
     for n in range(5):
         assert small.post("/v1/check", json={"text": f"Draft {n}. {DRIFT}"}).status_code == 200
     assert len(small.app.state.checker._cache) == 2
+    assert len(small.app.state.checker._memo) == 1  # the same quotation each time: matched once
     uncached = make_client(cache_size=0)
     assert verdicts(uncached.post("/v1/check", json={"text": DRIFT}).json()) == ["drift"]
-    assert len(uncached.app.state.checker._cache) == 0
+    assert len(uncached.app.state.checker._cache) == 0 and uncached.app.state.checker._memo is None
 
 
 # -- corpus look-ups ----

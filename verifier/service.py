@@ -303,15 +303,18 @@ class Checked(NamedTuple):
 
 
 class Checker:
-    """One read-only corpus connection, a lock around it, and a bounded cache of reports per draft.
+    """One read-only corpus connection, a lock around it, and two bounded caches.
 
     The corpus cannot change under a running worker, so the same draft (text, format and path) always gets
-    the same report: a CMS that re-checks an article on every save is answered from the cache, without
-    waiting for the corpus lock. Drafts over CACHE_MAX_TEXT characters are never cached, so the cache holds
-    at most cache_size * CACHE_MAX_TEXT characters of text.
+    the same report: a CMS that re-checks an article on every save is answered from the draft cache,
+    without waiting for the corpus lock. Drafts over CACHE_MAX_TEXT characters are never cached, so it holds
+    at most cache_size * CACHE_MAX_TEXT characters of text. Below it, check_document's memo remembers the
+    finding for each quotation wording and credit (at most MEMO_QUOTATIONS), so a quotation that recurs
+    across drafts is matched once. cache_size 0 turns both off.
     """
 
     CACHE_MAX_TEXT = 32_000
+    MEMO_QUOTATIONS = 10_000  # findings remembered by quotation wording and credit (check_document's memo)
 
     def __init__(self, corpus: Corpus, cache_size: int = 512) -> None:
         self.corpus = corpus
@@ -319,6 +322,7 @@ class Checker:
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple[str, str, str], Checked] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._memo: dict | None = {} if cache_size > 0 else None  # used only under self.lock
 
     def check(self, drafts: list[tuple[str, str, str]]) -> list[Checked]:
         """Return the report for each (text, format, path), as `check_document` gives it (do not mutate)."""
@@ -333,7 +337,9 @@ class Checker:
                 return found
         document = document_from_text(text, path, kind)
         with self.lock:
-            report = check_document(document, self.corpus)
+            if self._memo is not None and len(self._memo) > self.MEMO_QUOTATIONS:
+                self._memo.clear()
+            report = check_document(document, self.corpus, self._memo)
         found = Checked.of(report)
         if self.cache_size > 0 and len(text) <= self.CACHE_MAX_TEXT:
             with self._cache_lock:
