@@ -420,6 +420,47 @@ class Corpus:
         sql = f"SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?{where}{order} LIMIT ?"
         return [r[0] for r in self.conn.execute(sql, (fts_query, *speaker_ids, limit))]
 
+    def quote_count(self) -> int:
+        """Return about how many quotes are stored (the largest row id; cached for this connection)."""
+        if getattr(self, "_quote_count", None) is None:
+            self._quote_count = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM quotes").fetchone()[0]
+        return self._quote_count
+
+    def vote_rowids(self, terms: list[str], weights: list[float], limit: int) -> list[tuple[int, float]]:
+        """Return (row id, summed weight of the terms it holds) for the best-scoring quotes, best first.
+
+        Reads every posting of every term, so the caller keeps the terms' total
+        document frequency small; no bm25 (which reads positions too).
+        """
+        if not terms:
+            return []
+        part = "SELECT rowid, ? AS w FROM quotes_fts WHERE quotes_fts MATCH ?"
+        params: list = []
+        for term, weight in zip(terms, weights, strict=True):
+            params += [weight, '"' + term.replace('"', '""') + '"']
+        sql = (f"SELECT rowid, SUM(w) AS s FROM ({' UNION ALL '.join([part] * len(terms))})"
+               " GROUP BY rowid ORDER BY s DESC, rowid LIMIT ?")
+        return self.conn.execute(sql, (*params, limit)).fetchall()
+
+    def rowids_by(self, rowids: list[int], speaker_ids: Iterable[str]) -> set[int]:
+        """Return which of these quotes (by row id) are by one of these speakers.
+
+        (Filtering FTS5 results this way is cheap; asking FTS5 for `rowid IN
+        (one speaker's quotes)` re-runs the MATCH once per quote.)
+        """
+        speaker_ids = list(speaker_ids)
+        if not rowids or not speaker_ids:
+            return set()
+        found: set[int] = set()
+        speakers = ",".join("?" * len(speaker_ids))
+        for i in range(0, len(rowids), 500):
+            chunk = rowids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.conn.execute(
+                f"SELECT rowid FROM quotes WHERE rowid IN ({marks}) AND speaker_id IN ({speakers})",
+                (*chunk, *speaker_ids)))
+        return found
+
     def speakers_named(self, name: str) -> list[tuple[Speaker, str]]:
         """Return (speaker, how) for every speaker a name or alias refers to; how is name/alias/affiliation."""
         rows = self.conn.execute("SELECT speaker_id, kind FROM aliases WHERE key=?", (name_key(name),))

@@ -9,6 +9,7 @@ only the best few get the full word alignment.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,8 +25,11 @@ from .normalize import Word, index_text
 SHORT_QUOTE_WORDS = 4
 MIN_COVERAGE = 0.6  # share of a longer quotation's words a match must find
 RAREST_TERMS = 8
-POSTINGS_BUDGET = 200_000
-CANDIDATES = 50
+POSTINGS_BUDGET = 20_000  # postings one rare-word vote may read
+PHRASE_MAX_DF = 50_000  # a longer quotation's phrase is asked only when one of its words is rarer
+CANDIDATES = 20
+VOTE_KEEP = 0.4  # a voted candidate must reach this share of the best vote
+WIDE_CANDIDATES = 1000  # looked through for the credited speaker's quotes
 ALIGNED = 4
 
 
@@ -49,39 +53,28 @@ class Scored:
 
 
 def _phrase(keys: list[str]) -> str:
-    return '"' + " ".join(keys) + '"'
+    return '"' + " ".join(k.replace('"', '""') for k in keys) + '"'
 
 
 def fts_queries(corpus: Corpus, tokens: list[Token]) -> list[tuple[str, bool]]:
-    """Return the FTS5 queries to try, tightest first, each with whether to rank by bm25.
+    """Return the exact-phrase FTS5 queries for a quotation (an AND of its runs of words between
+    ellipses and brackets), each with False (never ranked by bm25); [] when it would be too costly.
 
-    Every term is a double-quoted key (letters and digits only), so quote
-    marks, punctuation and words such as OR or NEAR never reach the parser as
-    syntax.
+    Every term is a double-quoted key, so quote marks, punctuation and words
+    such as OR or NEAR never reach the parser as syntax. A phrase made only of
+    very common words could make FTS5 walk most of the index, so it is left
+    out unless the quotation is short (then it is the only way to find it).
     """
-    keys = [t.key for t in tokens if t.kind == "word"]
-    if not keys:
+    segments = _segments(tokens)
+    if not segments:
         return []
-    if len(keys) <= SHORT_QUOTE_WORDS:
-        segments = _segments(tokens)
-        return [(" AND ".join(_phrase(seg) for seg in segments), False)]
+    keys = [k for seg in segments for k in seg]
     frequencies = corpus.document_frequencies(keys)
-    known = sorted((k for k in set(keys) if k in frequencies), key=lambda k: (frequencies[k], k))
-    if not known:
+    if any(k not in frequencies for k in keys):
+        return []  # a word no quote holds: no exact match
+    if len(keys) > SHORT_QUOTE_WORDS and min(frequencies[k] for k in keys) > PHRASE_MAX_DF:
         return []
-    chosen: list[str] = []
-    postings = 0
-    for key in known[:RAREST_TERMS]:
-        if len(chosen) >= 3 and postings + frequencies[key] > POSTINGS_BUDGET:
-            break
-        chosen.append(key)
-        postings += frequencies[key]
-    queries = []
-    if len(chosen) >= 3 and postings > POSTINGS_BUDGET:
-        # Only common words: ask for quotes holding the rarest three together.
-        queries.append((" AND ".join(_phrase([k]) for k in chosen[:3]), False))
-    queries.append((" OR ".join(_phrase([k]) for k in chosen), True))
-    return queries
+    return [(" AND ".join(_phrase(seg) for seg in segments), False)]
 
 
 def _segments(tokens: list[Token]) -> list[list[str]]:
@@ -95,17 +88,66 @@ def _segments(tokens: list[Token]) -> list[list[str]]:
     return [r for r in runs if r]
 
 
+def _vote_terms(frequencies: dict[str, int], keys: list[str]) -> list[str]:
+    """Return the quotation's rarest words whose postings together stay within the budget."""
+    known = sorted({k for k in keys if k in frequencies}, key=lambda k: (frequencies[k], k))
+    chosen: list[str] = []
+    postings = 0
+    for key in known[:RAREST_TERMS]:
+        if postings + frequencies[key] > POSTINGS_BUDGET:
+            break
+        chosen.append(key)
+        postings += frequencies[key]
+    return chosen
+
+
+def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = ()) -> list[int]:
+    """Return row ids of the quotes a draft quotation may come from, the most likely first.
+
+    Two look-ups, neither ranked by bm25 (which scores every posting with
+    positions and made short common-word fragments slow at a million quotes):
+
+    * a vote: the quotation's rarest words (by document frequency, as many as
+      fit a postings budget) each add their inverse document frequency to
+      every quote holding them; the best sums win (down to VOTE_KEEP of the
+      best). A few changed or dropped words only lower the original's sum, so
+      drifted quotes are still found.
+    * an exact phrase per run of words (ellipses and brackets split runs),
+      unranked with a LIMIT: short quotations, and those made only of common
+      words, whose rare-word vote is empty or too costly.
+
+    When the draft credits someone, both look further (WIDE_CANDIDATES) and
+    that speaker's quotes among the results come first, so the credited
+    speaker's words are among the candidates when several people said them.
+    """
+    keys = [t.key for t in tokens if t.kind == "word"]
+    if not keys:
+        return []
+    frequencies = corpus.document_frequencies(keys)
+    if not frequencies:
+        return []
+    total = max(corpus.quote_count(), 1)
+    found: list[int] = []
+    terms = _vote_terms(frequencies, keys)
+    voted = len(terms) >= min(2, len(set(keys)))
+    if voted:
+        weights = [math.log(1 + total / frequencies[k]) for k in terms]
+        votes = corpus.vote_rowids(terms, weights, WIDE_CANDIDATES if speaker_ids else CANDIDATES)
+        if votes:  # quotes holding much less of the rare words than the best cannot be the original
+            found += [r for r, score in votes if score >= VOTE_KEEP * votes[0][1]]
+    if len(keys) <= SHORT_QUOTE_WORDS or not voted:
+        for query, _ in fts_queries(corpus, tokens):
+            found += corpus.match_rowids(query, WIDE_CANDIDATES if speaker_ids else CANDIDATES, ranked=False)
+    found = list(dict.fromkeys(found))
+    if not speaker_ids:
+        return found[:CANDIDATES]
+    theirs = corpus.rowids_by(found, speaker_ids)
+    return list(dict.fromkeys([r for r in found if r in theirs][:CANDIDATES] + found[:CANDIDATES]))
+
+
 def candidates(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = ()) -> list[CorpusQuote]:
     """Return corpus quotes that may be the source of a draft quotation, best guesses first."""
-    rowids: list[int] = []
-    for query, ranked in fts_queries(corpus, tokens):
-        found = corpus.match_rowids(query, CANDIDATES, ranked=ranked, speaker_ids=speaker_ids)
-        if speaker_ids:
-            found += corpus.match_rowids(query, CANDIDATES, ranked=ranked)
-        rowids += [r for r in found if r not in rowids]
-        if len(rowids) >= CANDIDATES // 2:
-            break
-    return corpus.quotes_by_rowid(rowids)
+    return corpus.quotes_by_rowid(candidate_rowids(corpus, tokens, speaker_ids))
 
 
 @lru_cache(maxsize=8192)

@@ -1,0 +1,145 @@
+"""Candidate retrieval on a generated corpus: short, elided, drifted and hostile quotations."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from verifier.align import draft_tokens
+from verifier.check import check_quotation
+from verifier.corpus import Corpus
+from verifier.match import best_alignments, candidates, fts_queries
+from verifier.models import Attribution, Quotation
+from verifier.transfer import import_files
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from scale import Generator  # noqa: E402
+
+QUOTES = 4000
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """Return (corpus, [(text, speaker)]) for a corpus of QUOTES generated news-like quotes."""
+    folder = tmp_path_factory.mktemp("generated")
+    data = folder / "quotebank.jsonl"
+    gen = Generator(11)
+    rows = []
+    with open(data, "w", encoding="utf-8") as out:
+        for line, text, speaker in gen.corpus_lines(QUOTES):
+            out.write(line + "\n")
+            rows.append((text, speaker))
+    with Corpus.open(folder / "c.db", create=True) as db:
+        import_files(db, [data])
+    corpus = Corpus.open(folder / "c.db", readonly=True)
+    yield corpus, rows
+    corpus.close()
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def _top(corpus: Corpus, text: str) -> str | None:
+    found = best_alignments(corpus, draft_tokens(text))
+    return found[0].alignment.quote.text if found else None
+
+
+def _sample(rows, seed, k=40, min_words=0):
+    rng = random.Random(seed)
+    return [r for r in rng.sample(rows, k * 3) if len(_words(r[0])) >= min_words][:k]
+
+
+def _found(corpus, draft, original) -> bool:
+    """True when the best alignment is the original, or another quote holding the same words verbatim."""
+    top = _top(corpus, draft)
+    if top == original:
+        return True
+    best = best_alignments(corpus, draft_tokens(draft))[0]
+    return best.exact
+
+
+def test_short_quotes_of_one_to_four_words_find_an_exact_original(generated):
+    corpus, rows = generated
+    rng = random.Random(1)
+    for text, _ in _sample(rows, 1):
+        words = _words(text)
+        n = rng.randint(1, 4)
+        start = rng.randrange(len(words) - n + 1)
+        draft = " ".join(words[start:start + n])
+        assert _found(corpus, draft, text), draft
+
+
+def test_fragments_with_an_ellipsis_find_their_original(generated):
+    corpus, rows = generated
+    rng = random.Random(2)
+    for text, _ in _sample(rows, 2, min_words=14):
+        words = _words(text)
+        cut = rng.randint(2, 5)
+        draft = " ".join(words[:4] + ["..."] + words[4 + cut:14])
+        assert _top(corpus, draft) == text, draft
+
+
+def test_drifted_quotes_whose_rarest_words_changed_still_find_their_original(generated):
+    corpus, rows = generated
+    rng = random.Random(3)
+    for text, _ in _sample(rows, 3, min_words=12):
+        words = _words(text)[:16]
+        frequencies = corpus.document_frequencies(w.lower().strip(".,;?!—") for w in words)
+        # replace the two rarest words with other rare words
+        ranked = sorted(range(len(words)), key=lambda i: frequencies.get(words[i].lower().strip(".,;?!—"), 0))
+        for i in ranked[:2]:
+            words[i] = rng.choice(["zzyzx", "quorbel", "vintrap", "ossifal"])
+        draft = " ".join(words)
+        assert _top(corpus, draft) == text, draft
+
+
+def test_misattributed_words_are_found_under_their_real_speaker(generated):
+    corpus, rows = generated
+    text, speaker = _sample(rows, 4, k=1, min_words=12)[0]
+    draft = " ".join(_words(text)[:12])
+    finding = check_quotation(Quotation(draft, 0, len(draft)), Attribution("Nobody Atall", "Nobody Atall", "said"),
+                              corpus)
+    assert finding.original and finding.speaker == speaker
+
+
+def test_credited_speaker_is_preferred_among_identical_candidates(generated):
+    corpus, rows = generated
+    text, speaker = _sample(rows, 5, k=1, min_words=12)[0]
+    ids = [s.id for s, _ in corpus.speakers_named(speaker)]
+    found = candidates(corpus, draft_tokens(" ".join(_words(text)[:3])), ids)
+    assert any(q.speaker.id in ids for q in found)
+
+
+@pytest.mark.parametrize("draft", [
+    'OR', 'NEAR', '"', '*', '(', ')', 'AND NOT', 'the OR of', 'NEAR(the of, 2)', '"the" "of', 'the* (of',
+    'said: "we are -- NOT here" ^ + - :', "don't won't 'quoted'", "col:umn {brace} [bracket]", "…",
+])
+def test_fts_syntax_in_a_quotation_never_breaks_the_query(generated, draft):
+    corpus, _ = generated
+    tokens = draft_tokens(draft)
+    for query, _ in fts_queries(corpus, tokens):
+        corpus.match_rowids(query, 5, ranked=False)
+    best_alignments(corpus, tokens)  # no exception
+    check_quotation(Quotation(draft, 0, len(draft)), None, corpus)
+
+
+def test_operators_inside_a_real_quote_are_just_words(generated):
+    corpus, rows = generated
+    text, _ = _sample(rows, 6, k=1, min_words=12)[0]
+    words = _words(text)[:12]
+    draft = " ".join(words[:6] + ["OR", "NEAR(", '"'] + words[6:])
+    assert _top(corpus, draft) == text
+
+
+def test_words_from_nowhere_find_nothing_close(generated):
+    corpus, _ = generated
+    gen = Generator(11)
+    gen.rng = random.Random(99)
+    for _ in range(20):
+        draft = gen.nowhere("Someone").text
+        finding = check_quotation(Quotation(draft, 0, len(draft)), Attribution("Someone", "Someone", "said"), corpus)
+        assert finding is None or finding.verdict == "unverified", draft
