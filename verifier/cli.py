@@ -291,6 +291,42 @@ def stats(corpus_path: str | None) -> None:
     click.echo(f"size:     {counts['bytes']:,} bytes")
 
 
+@corpus.command("check")
+@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+def check_corpus(corpus_path: str | None) -> None:
+    """Check a corpus file: SQLite integrity, the word index, and that every quote has a speaker and source.
+
+    Exit 0 when healthy, 1 when problems were found (each listed), 2 when the file cannot be opened.
+    """
+    import sqlite3
+
+    from .corpus import Corpus, CorpusError
+    from .integrity import check_corpus as run_checks
+
+    path = corpus_path
+    if path is None:
+        db = _open_corpus(None)
+        path = db.path
+        db.close()
+    try:
+        db = Corpus.open(path)  # writable when it can be: FTS5's integrity-check is an INSERT
+    except CorpusError:
+        db = _open_corpus(path)
+    with db:
+        try:
+            report = run_checks(db.conn, db.path)
+        except sqlite3.DatabaseError as exc:
+            _fail(f"{db.path}: damaged corpus database ({exc})")
+    counts = ", ".join(f"{v:,} {k}" for k, v in report.counts.items())
+    for problem in report.problems:
+        click.echo(f"{db.path}: {problem}")
+    if report.ok:
+        click.echo(f"{db.path}: ok ({counts})")
+        return
+    click.echo(f"{db.path}: {len(report.problems)} problem(s) found", err=True)
+    sys.exit(1)
+
+
 @corpus.command("import")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--corpus", "corpus_path", metavar="DB", required=True, help="Corpus database to add to.")
@@ -428,9 +464,46 @@ def serve(host: str, port: int, corpus_path: str | None, token: str | None, max_
         _fail(str(exc))
 
 
-def main() -> None:
-    """Run the CLI; usage errors exit 2 with one line, never a traceback."""
+def _corpus_named(args: list[str]) -> str:
+    """Return the --corpus value in a command line, or the default corpus's path."""
+    for i, arg in enumerate(args):
+        if arg == "--corpus" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--corpus="):
+            return arg.split("=", 1)[1]
     try:
-        cli.main(standalone_mode=True)
+        from .records import default_corpus_path
+
+        return str(default_corpus_path())
+    except Exception:  # noqa: BLE001 - only used to name the file in an error message
+        return "the default corpus"
+
+
+def main() -> None:
+    """Run the CLI; usage errors exit 2 with one line, never a traceback.
+
+    Returns nothing: always ends the process. Anything unexpected (a bug, a
+    corrupted database, a full disk) becomes one `quotecheck: ...` line on
+    stderr and exit status 2; QUOTECHECK_TRACEBACK=1 shows the traceback instead.
+    """
+    try:
+        cli.main(standalone_mode=True)  # click turns its own errors into one line and exit 2
     except KeyboardInterrupt:
         sys.exit(130)
+    except MemoryError:
+        _fail("out of memory")
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 2
+        if os.environ.get("QUOTECHECK_TRACEBACK"):
+            raise
+        import sqlite3
+
+        detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+        if isinstance(exc, sqlite3.DatabaseError):
+            db = _corpus_named(sys.argv[1:])
+            _fail(f"{db}: damaged or unreadable corpus database ({detail}); "
+                  f"`quotecheck corpus check --corpus {db}` lists what is wrong")
+        if isinstance(exc, OSError):
+            _fail(f"{str(exc.filename) + ': ' if getattr(exc, 'filename', None) else ''}"
+                  f"{exc.strerror or detail}")
+        _fail(f"internal error: {type(exc).__name__}: {detail} (please report this; "
+              "QUOTECHECK_TRACEBACK=1 shows where)")

@@ -110,19 +110,32 @@ class Corpus:
                                        check_same_thread=False)
             else:
                 conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
             corpus = cls(conn, path)
-            corpus._check_schema(create and not readonly)
+            try:
+                corpus._check_schema(create and not readonly)
+            except CorpusError:
+                conn.close()
+                raise
+            if not readonly:  # only once it is known to be a corpus: a foreign file is left as it was
+                conn.execute("PRAGMA journal_mode=WAL")
         except sqlite3.DatabaseError as exc:
             raise CorpusError(f"{path}: not a usable corpus ({exc})") from None
         return corpus
 
     def _check_schema(self, create: bool) -> None:
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if "meta" not in tables:
-            if tables - {"sqlite_sequence"} and not {"quotes", "speakers"} <= tables:
-                raise CorpusError(f"{self.path}: an SQLite database, but not a quotecheck corpus")
+        """Make sure the file holds a corpus this code reads: create it (`create`), migrate an older one
+        in place, refuse anything else with CorpusError naming the file. Returns nothing."""
+        from .integrity import SchemaError, header_problem, migrate, recorded_version
+
+        problem = header_problem(self.path)
+        if problem:
+            raise CorpusError(f"{self.path}: {problem}")
+        try:
+            version = recorded_version(self.conn)
+        except SchemaError as exc:
+            raise CorpusError(f"{self.path}: {exc}") from None
+        if version is None:
             if not create:
                 raise CorpusError(f"{self.path}: not a quotecheck corpus (no schema)")
             with self.conn:
@@ -130,15 +143,16 @@ class Corpus:
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                                   (str(SCHEMA_VERSION),))
             return
-        row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        version = int(row[0]) if row and str(row[0]).isdigit() else 0
         if version > SCHEMA_VERSION:
             raise CorpusError(
                 f"{self.path}: corpus schema version {version} is newer than this quotecheck "
                 f"understands ({SCHEMA_VERSION}); upgrade quotecheck"
             )
-        if version < 1:
-            raise CorpusError(f"{self.path}: not a quotecheck corpus (no schema version)")
+        if version < SCHEMA_VERSION:
+            try:
+                migrate(self.path, SCHEMA_VERSION)
+            except SchemaError as exc:
+                raise CorpusError(f"{self.path}: {exc}") from None
 
     def close(self) -> None:
         """Close the database connection."""
