@@ -36,6 +36,9 @@ _ABBREV = (r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|Prof|Rev|St|Jr|
            r"|Cmdr|Supt|Pres|Calif|Fla|Nev|Ill|Mass|Conn|Penn|Wis|Mich|Minn|Ariz|Tenn|Ky|Va|Ga|Ala|Colo"
            r"|Okla|Ore|Wash|Ind|Md|Mo|La|Miss|Kan|Neb|Del|Ark|Vt|Wyo)\.")
 _TOKEN = re.compile(_ABBREV + r"|(?:[A-Z]\.){2,}|[A-Za-z0-9][\w'’\-]*|[,:;()\u2014\u2013\x01]")
+_PHRASES_BY_FIRST: dict[str, list[list[str]]] = {}
+for _phrase in sorted(lx.CUE_PHRASES, key=lambda p: -len(p.split())):
+    _PHRASES_BY_FIRST.setdefault(_phrase.split()[0], []).append(_phrase.split())
 _ENDS_ABBREV = re.compile(r"(?:\b[A-Z]|" + _ABBREV[3:-3] + r")\.$")
 _SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+")
 # A run of capitalised words (a name, possibly with titles); bounded, so linear.
@@ -48,7 +51,8 @@ _APPOSITIVE = re.compile(r",\s+(?:the|a|an)\s+([^,.;:\"“”\n]{2,60}?)\s*[,.;]
 
 _QMARK = "\x01"
 _MASK = "\x00"
-_WINDOW = 700  # how far back (characters) a sentence may start
+_WINDOW = 500  # how far back (characters) a sentence may start
+_RIGHT_WINDOW = 300  # how far a speaker tag may run after a closing mark
 _SUBJECT_PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
 _STOP_AFTER_NP = frozenset("""who whom whose which that in at on during after before when as to of for with from
 by about while because if said says told added is was are were has have had will would could should
@@ -69,10 +73,10 @@ class _Tok:
     text: str
     start: int
     end: int
+    low: str = ""
 
-    @property
-    def low(self) -> str:
-        return self.text.lower()
+    def __post_init__(self) -> None:
+        self.low = self.text.lower()
 
 
 @dataclass
@@ -198,7 +202,8 @@ class _Registry:
             return None
         mpos, person, _ = self.mentions[hit]
         # the earliest compatible person in the same sentence is most often its subject
-        lo = max(masked.rfind(". ", max(0, mpos - 400), mpos), masked.rfind("\n", max(0, mpos - 400), mpos))
+        lo = max(masked.rfind(". ", max(0, mpos - 400), mpos), masked.rfind("\n", max(0, mpos - 400), mpos),
+                 mpos - 400)
         best = person
         j = hit - 1
         while j >= 0 and self.mentions[j][0] > lo:
@@ -266,8 +271,7 @@ def _is_cue(tok: _Tok) -> bool:
 
 def _phrase_at(toks: list[_Tok], i: int) -> int:
     """Return how many tokens a multiword cue starting at `i` spans (0 if none)."""
-    for phrase in lx.CUE_PHRASES:
-        parts = phrase.split()
+    for parts in _PHRASES_BY_FIRST.get(toks[i].low, ()):
         if i + len(parts) <= len(toks) and all(toks[i + k].low == p for k, p in enumerate(parts)):
             return len(parts)
     return 0
@@ -468,8 +472,8 @@ def _sentence_subject(text: str, toks: list[_Tok]) -> _Cue | None:
 
 
 def _sentence_start(masked: str, lo: int, pos: int) -> int:
-    """Return where the sentence holding `pos` starts (not before `lo`)."""
-    start = lo
+    """Return where the sentence holding `pos` starts (not before `lo`, nor far back)."""
+    start = max(lo, pos - _WINDOW)
     for m in _SENTENCE_END.finditer(masked, max(lo, pos - _WINDOW), pos):
         if _ENDS_ABBREV.search(masked, max(lo, m.start() - 5), m.start() + 1):
             continue
@@ -479,10 +483,10 @@ def _sentence_start(masked: str, lo: int, pos: int) -> int:
 
 def _sentence_end(masked: str, pos: int, hi: int) -> int:
     """Return where the sentence holding `pos` ends (not after `hi`)."""
-    for m in _SENTENCE_END.finditer(masked, pos, min(hi, pos + _WINDOW)):
+    for m in _SENTENCE_END.finditer(masked, pos, min(hi, pos + _RIGHT_WINDOW)):
         if not _ENDS_ABBREV.search(masked, max(pos, m.start() - 5), m.start() + 1):
             return m.start() + 1
-    return min(hi, pos + _WINDOW)
+    return min(hi, pos + _RIGHT_WINDOW)
 
 
 def _mark_bounds(text: str, q: Quotation) -> tuple[int, int]:
@@ -520,6 +524,7 @@ def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribu
     masked = "".join(pieces)
     inside = sorted(bounds.values())
     registry = _Registry(text, inside)
+    newlines = [m.start() for m in re.finditer("\n", masked)]
 
     result: list[Attribution | None] = [None] * len(quotations)
     para_of: dict[int, int] = {}
@@ -527,10 +532,10 @@ def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribu
     weak: dict[int, _Cue] = {}  # the sentence's subject, for quotes with no cue at all
     for i, q in outer:
         a, b = bounds[i]
-        para_lo = masked.rfind("\n", 0, a) + 1
-        para_hi = masked.find("\n", b)
-        if para_hi < 0:
-            para_hi = len(masked)
+        line = bisect.bisect_left(newlines, a)
+        para_lo = newlines[line - 1] + 1 if line else 0
+        line = bisect.bisect_left(newlines, b)
+        para_hi = newlines[line] if line < len(newlines) else len(masked)
         para_of[i] = para_lo
         cue = None
         s_end = _sentence_end(masked, b, para_hi)
@@ -637,7 +642,7 @@ def _nested(text: str, q: Quotation, parent: Quotation, registry: _Registry, mas
     """Return who the outer speaker's words say spoke a nested quotation, or None."""
     a = q.start - 1
     lo = parent.start
-    s_start = lo
+    s_start = max(lo, a - _WINDOW)
     for m in _SENTENCE_END.finditer(text, max(lo, a - _WINDOW), a):
         s_start = m.end()
     toks = _tokens(text, s_start, a)
