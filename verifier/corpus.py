@@ -89,6 +89,7 @@ class Corpus:
         self.path = path
         self._speakers: dict[str, Speaker] = {}
         self._sources: dict[str, Source] = {}
+        self._named: dict[str, list[tuple[Speaker, str]]] = {}  # name key -> speakers, until the next add
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -195,6 +196,7 @@ class Corpus:
         self.conn.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)",
                               [r for r in rows if r[0]])
         self._speakers.pop(speaker.id, None)
+        self._named.clear()
 
     def _put_quotes(self, quotes: Iterable[QuoteRecord]) -> int:
         added = 0
@@ -477,13 +479,14 @@ class Corpus:
 
     def speakers_named(self, name: str) -> list[tuple[Speaker, str]]:
         """Return (speaker, how) for every speaker a name or alias refers to; how is name/alias/affiliation."""
-        rows = self.conn.execute("SELECT speaker_id, kind FROM aliases WHERE key=?", (name_key(name),))
-        out = []
-        for speaker_id, kind in rows.fetchall():
-            speaker = self.speaker(speaker_id)
-            if speaker:
-                out.append((speaker, kind))
-        return out
+        key = name_key(name)
+        if key not in self._named:
+            rows = self.conn.execute("SELECT speaker_id, kind FROM aliases WHERE key=?", (key,)).fetchall()
+            found = [(self.speaker(speaker_id), kind) for speaker_id, kind in rows]
+            if len(self._named) > 50_000:
+                self._named.clear()
+            self._named[key] = [(speaker, kind) for speaker, kind in found if speaker]
+        return list(self._named[key])
 
     def speaker_counts(self) -> list[tuple[Speaker, int]]:
         """Return every speaker with the number of quotes stored for them, most first."""

@@ -212,6 +212,12 @@ def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] 
     found = [q for q in candidates(corpus, tokens, speaker_ids) if coverage_bound(tokens, q) >= needed]
     if not found:
         return []
+    exact = [q for q in found if _exact_ops(tokens, _quote_words(q.text)[0]) is not None]
+    if exact:
+        # nothing beats the draft's words standing unchanged in a quote: align only those
+        scored = [score_alignment(tokens, q) for q in exact]
+        scored.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
+        return scored
     query = " ".join(t.key for t in tokens if t.kind == "word")
     quick = sorted(
         found,
