@@ -105,6 +105,30 @@ def align(tokens: list[Token], original: list[Word], optional: list[bool]) -> tu
         quick = _align_anchored(tokens, original)
         if quick is not None:
             return quick
+    lo, hi = _region(tokens, original)
+    if hi - lo < m:
+        ops, cost = _align_dp(tokens, original[lo:hi], optional[lo:hi])
+        shifted = [Op(op.kind, op.draft, (op.original[0] + lo, op.original[1] + lo) if op.original else None)
+                   for op in ops]
+        return shifted, cost
+    return _align_dp(tokens, original, optional)
+
+
+def _region(tokens: list[Token], original: list[Word]) -> tuple[int, int]:
+    """Return the stretch of the original worth aligning: where the draft's words match, with a margin
+    as wide as the draft so left-out words and wildcards still fit."""
+    draft = [t.key for t in tokens if t.kind == "word"]
+    keys = [w.key for w in original]
+    matched = [(b0, b1) for tag, _, _, b0, b1 in Indel.opcodes(draft, keys) if tag == "equal"]
+    if not matched:
+        return 0, len(keys)
+    margin = len(tokens) + 2
+    return max(0, matched[0][0] - margin), min(len(keys), matched[-1][1] + margin)
+
+
+def _align_dp(tokens: list[Token], original: list[Word], optional: list[bool]) -> tuple[list[Op], float]:
+    """Return the affine-gap alignment of draft tokens to a window of `original` (see `align`)."""
+    n, m = len(tokens), len(original)
     keys = [w.key for w in original]
     inf = float("inf")
     go, ge = GAP_OPEN, GAP_EXTEND
