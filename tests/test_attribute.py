@@ -131,3 +131,19 @@ def test_one_attribution_per_quotation_even_on_odd_input():
     for text in ["", '"', '""""', "“‘’”", 'said "x" said "y', "\"'“”„‟«»‘’\n" * 5]:
         quotes = find_quotations(text)
         assert len(attribute_quotations(text, quotes)) == len(quotes)
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "name"),
+    [
+        ('"The plan will fail," said veteran organizer Dana Pierce.', "veteran organizer Dana Pierce", "Dana Pierce"),
+        ('"The plan will fail," said former state treasurer Dana Pierce.', "former state treasurer Dana Pierce",
+         "Dana Pierce"),
+        ('"We tried," said former secretary of labor Dana Pierce, who ran the office.',
+         "former secretary of labor Dana Pierce", "Dana Pierce"),
+    ],
+)
+def test_inverted_tag_with_lowercase_modifiers_before_the_name(text, mention, name):
+    attribution = only(text)
+    assert (attribution.mention, attribution.name) == (mention, name)
+

@@ -382,7 +382,27 @@ def _np_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
         return _NP(text[tok.start:toks[k - 1].end], tok.start, "name")
     if tok.low in lx.ROLE_NOUNS:
         return _NP(tok.text, tok.start, "role")
-    return None
+    return _modified_name_after(text, toks, i)
+
+
+def _modified_name_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
+    """Return a name led by lowercase modifiers: "said former tech executive Carly Fiorina"."""
+    k = i
+    while k < len(toks) and k - i < 6 and toks[k].text[:1].isalpha() and toks[k].text[:1].islower():
+        if toks[k].low in _STOP_AFTER_NP and not (toks[k].low == "of" and k > i and k + 1 < len(toks)
+                                                 and toks[k + 1].text[:1].islower()):
+            break
+        if toks[k].low in lx.ADVERBS or toks[k].low in lx.DETERMINERS or toks[k].low in _SUBJECT_PRONOUNS:
+            break
+        k += 1
+    if k == i or k >= len(toks) or not _is_cap(toks[k]) or _strip_possessive(toks[k].text) in lx.STOP_CAPS:
+        return None
+    m = k
+    while m < len(toks) and (_is_cap(toks[m]) or toks[m].low in {"de", "van", "von", "der", "bin", "al"}):
+        m += 1
+    if toks[m - 1].text.endswith(("'s", "’s")):
+        return None
+    return _NP(text[toks[i].start:toks[m - 1].end], toks[i].start, "name")
 
 
 @dataclass
@@ -628,6 +648,8 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
         return mention
     titles, name = _split_titles(words)
     name = [w for w in name if w.lower() not in lx.ROLE_NOUNS] or name
+    while len(name) > 1 and name[0][:1].islower():
+        name = name[1:]  # "pollster Frank Luntz": lowercase modifiers lead the name
     # "Obama spokesman Josh Earnest": the name follows the role word
     for k, w in enumerate(words):
         if w.lower() in lx.ROLE_NOUNS and k + 1 < len(words) and words[k + 1][:1].isupper():

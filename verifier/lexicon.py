@@ -24,7 +24,7 @@ indicate inform instruct interrupt joke lecture marvel object plead point pontif
 preach press prod push query recollect relate remind remark repeat reply report request
 retort reassure rejoin scold shrug sneer speak stammer stutter submit suggest sum tell
 testify thunder vouch wail warn wisecrack affirm advise agree disagree allow complain
-confirm declare describe dismiss explain hit fire shoot volunteer concur
+confirm declare describe dismiss explain hit fire shoot volunteer concur read
 """.split()
 
 _IRREGULAR = {
@@ -70,6 +70,7 @@ _IRREGULAR = {
     "concur": ["concurred"],
     "reason": ["reasoned"],
     "counter": ["countered", "counters"],
+    "read": ["read", "reads"],
 }
 
 
@@ -177,6 +178,14 @@ pastor priest bishop rabbi imam doctor physician nurse teacher student father mo
 daughter wife husband friend neighbor neighbour witness victim police campaign committee
 group organization agency department administration office newspaper paper network magazine
 report study survey poll website outlet editorial board union
+""".split())
+
+# Heads of noun phrases that name a document or message credited as written ("the complaint alleged").
+DOCUMENT_NOUNS = frozenset("""
+complaint lawsuit suit email e-mail letter memo memorandum headline tweet post ad advertisement video
+photo resolution ruling filing petition indictment transcript release footnote message sign caption
+document opinion readout book article story column essay blog page statement report study survey
+poll editorial website site verdict decision order motion brief affidavit notice announcement
 """.split())
 
 # Heads that name a body rather than a person (credited as written, "the White House").
