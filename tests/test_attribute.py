@@ -147,3 +147,51 @@ def test_inverted_tag_with_lowercase_modifiers_before_the_name(text, mention, na
     attribution = only(text)
     assert (attribution.mention, attribution.name) == (mention, name)
 
+
+
+def test_paragraph_ending_in_a_colon_introduces_the_block_quote_after_it():
+    text = ('Mayor Dana Pierce answered the critics:\n\n"We will finish the bridge on time."\n\n'
+            '"And we will finish it under budget."')
+    assert [a.name for _, a in credits(text)] == ["Dana Pierce", "Dana Pierce"]
+
+
+def test_colon_lead_in_with_a_cue_phrase_on_a_document():
+    text = 'The memo goes on to say:\n\n"Staff must not discuss the merger."'
+    assert only(text).mention == "The memo"
+
+
+@pytest.mark.parametrize(
+    ("text", "mention"),
+    [
+        ('After the vote, Dana Pierce released a video calling it "a disgrace."', "Dana Pierce"),
+        ('Dana Pierce, the county clerk, denounced the "reckless" plan.', "Dana Pierce"),
+        ('Dana Pierce, who has run the office since 2010, denounced the "reckless" plan.', "Dana Pierce"),
+        ('Dana Pierce on Tuesday denounced the "reckless" plan.', "Dana Pierce"),
+        ('Dana Pierce (D-Ohio) has denounced the "reckless" plan.', "Dana Pierce"),
+        ('But Dana Pierce, for her part, denounced the "reckless" plan.', "Dana Pierce"),
+        ('The complaint, which was filed in May, alleged "gross negligence" by the board.', "The complaint"),
+    ],
+)
+def test_sentence_subject_reaches_past_intros_appositives_and_time_phrases(text, mention):
+    assert only(text).mention == mention
+
+
+def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
+    assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "mention"),
+    [
+        ('Dana Pierce hit back on Monday, saying the audit was "a sham."', "Dana Pierce"),
+        ('The crowd cheered, with Dana Pierce reportedly shouting: "Out!"', "Dana Pierce"),
+        ('Mayor Dana Pierce called Lee Ward\'s remarks "a new low."', "Mayor Dana Pierce"),
+    ],
+)
+def test_participles_and_possessives_credit_the_clause_subject(text, mention):
+    assert only(text).mention == mention
+
+
+def test_quote_keeps_its_own_sentence_subject_over_a_neighbour_in_another_sentence():
+    text = 'Dana Pierce, the treasurer, defended the "balanced" budget. Lee Ward objected, saying "it is not."'
+    assert [a.mention for _, a in credits(text)] == ["Dana Pierce", "Lee Ward"]

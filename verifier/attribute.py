@@ -322,6 +322,8 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
             if prior is not None:
                 return _NP(tok.text, tok.start, "who", prior.mention)
         return None
+    if _is_cap(tok) and tok.text.endswith(("'s", "’s")):
+        return None  # a possessive is no subject: "Clinton's remarks", "Pyongyang's claims"
     if _is_cap(tok) or tok.text[:1].isdigit() and False:
         k = j
         while k - 1 >= 0 and (_is_cap(toks[k - 1]) or toks[k - 1].low in {"de", "van", "von", "der", "bin", "al"}) \
@@ -345,7 +347,7 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
     k = j
     while k >= 0 and j - k < 7:
         if toks[k].low in lx.DETERMINERS:
-            if low in lx.ROLE_NOUNS or _is_cap(toks[j]) or low.endswith(_AGENT_SUFFIXES):
+            if low in lx.ROLE_NOUNS or low in lx.DOCUMENT_NOUNS or _is_cap(toks[j]) or low.endswith(_AGENT_SUFFIXES):
                 return _NP(text[toks[k].start:tok.end], toks[k].start, "role")
             return None
         if not toks[k].text[:1].isalpha() or toks[k].low in _STOP_AFTER_NP:
@@ -374,9 +376,13 @@ def _np_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
         k = i
         while k < len(toks) and (_is_cap(toks[k]) or toks[k].low in {"de", "van", "von", "der", "bin", "al"}):
             k += 1
-        # "Obama spokesman Josh Earnest"
-        if k + 1 < len(toks) and toks[k].low in lx.ROLE_NOUNS and _is_cap(toks[k + 1]):
-            k += 1
+        # "Obama spokesman Josh Earnest", "Democratic presidential candidate Bernie Sanders"
+        m = k
+        while m < len(toks) and m - k < 3 and toks[m].text[:1].islower() and toks[m].low not in _STOP_AFTER_NP:
+            m += 1
+        if m > k and m < len(toks) and _is_cap(toks[m]) and (toks[m - 1].low in lx.ROLE_NOUNS
+                                                              or toks[m - 1].low in lx.TITLES):
+            k = m
             while k < len(toks) and _is_cap(toks[k]):
                 k += 1
         return _NP(text[tok.start:toks[k - 1].end], tok.start, "name")
@@ -449,7 +455,7 @@ def _between_is_appositive(toks: list[_Tok], i: int, c: int) -> bool:
     return any(t.text == "," for t in toks[i:c])
 
 
-def _find_cue_left(text: str, toks: list[_Tok]) -> _Cue | None:
+def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = None) -> _Cue | None:
     """Return the speaker tag earlier in the sentence: `Reid said the raids should "`, `Cruz continued: "`."""
     for c in range(len(toks) - 1, -1, -1):
         tok = toks[c]
@@ -461,6 +467,18 @@ def _find_cue_left(text: str, toks: list[_Tok]) -> _Cue | None:
             continue
         if _is_cue(tok) or n:
             cue = text[tok.start:toks[c + max(n, 1) - 1].end]
+            if tok.low.endswith("ing") and not n and c > 0:
+                np = _np_before(text, toks, c, allow_appositive=False)
+                if np is not None and np.kind in {"name", "pronoun"}:
+                    k = next((m for m in range(c - 1, -1, -1) if toks[m].start < np.start), -1)
+                    if k < 0 or toks[k].low == "with" or toks[k].text == ",":
+                        return _Cue(np, cue)  # "with Trump reportedly yelling: ..."
+                # a participle speaks for the clause's subject: "Trump hit back, saying ...", "X released
+                # an ad calling it ..."
+                subject = _sentence_subject(text, toks[:c], registry)
+                if subject is not None:
+                    return _Cue(subject.np, cue)
+                continue
             np = _np_before(text, toks, c)
             if np is not None:
                 return _Cue(np, cue)
@@ -474,21 +492,85 @@ def _find_cue_left(text: str, toks: list[_Tok]) -> _Cue | None:
     return None
 
 
-def _sentence_subject(text: str, toks: list[_Tok]) -> _Cue | None:
-    """Return the subject opening the sentence and its verb: `Trump also embraced ... "..."`."""
+def _sentence_subject(text: str, toks: list[_Tok], registry: _Registry | None = None) -> _Cue | None:
+    """Return the subject opening the sentence and its verb: `Trump also embraced ... "..."`.
+
+    An opening conjunction or introductory phrase ("After the attacks, Trump ...") is skipped, and so are
+    an appositive or relative clause, a parenthesis and a time phrase between the subject and its verb.
+    """
     i = 0
-    if toks and toks[0].text in lx.STOP_CAPS and toks[0].low not in _SUBJECT_PRONOUNS:
-        return None  # a sentence opening with a clause has no simple subject
+    if toks and toks[0].low in _CONJUNCTIONS:
+        i = 1
+    if i < len(toks) and toks[i].text.capitalize() in lx.STOP_CAPS and toks[i].low not in _SUBJECT_PRONOUNS \
+            and toks[i].low not in lx.DETERMINERS:
+        k = i
+        while k < len(toks) and k - i < 25 and toks[k].text not in {",", _QMARK, ":", ";"}:
+            k += 1
+        if k >= len(toks) or toks[k].text != ",":
+            return None  # a sentence opening with a clause has no simple subject
+        i = k + 1
     np = _np_after(text, toks, i)
-    if np is None or np.kind == "role" and np.mention.split()[-1].lower() not in lx.ROLE_NOUNS:
+    if np is None:
         return None
+    words = np.mention.split()
+    if np.kind == "role" and words[-1].lower() not in lx.ROLE_NOUNS and words[-1].lower() not in lx.DOCUMENT_NOUNS:
+        return None
+    if np.kind == "name" and len(words) == 1 and registry is not None and not words[0].isupper() \
+            and registry.lookup([_strip_possessive(words[0])]) is None:
+        return None  # a lone capitalised word nobody in the text is called ("Ask yourself")
     end = np.start + len(np.mention)
     k = next((n for n, t in enumerate(toks) if t.start >= end), len(toks))
-    while k < len(toks) and toks[k].low in lx.ADVERBS:
-        k += 1
+    k = _skip_to_verb(toks, k)
     if k >= len(toks) or not toks[k].text[:1].islower() or toks[k].low in _STOP_AFTER_NP:
         return None
     return _Cue(np, toks[k].text)
+
+
+_CONJUNCTIONS = frozenset("and but so yet or".split())
+_TIME_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday week month year morning
+afternoon evening night weekend day""".split())
+
+
+def _skip_to_verb(toks: list[_Tok], k: int) -> int:
+    """Skip what may sit between a subject and its verb; return the index of the verb candidate."""
+    for _ in range(4):
+        start = k
+        while k < len(toks) and toks[k].low in lx.ADVERBS:
+            k += 1
+        if k < len(toks) and toks[k].text == "(":
+            m = k + 1
+            while m < len(toks) and m - k < 12 and toks[m].text != ")":
+                m += 1
+            if m < len(toks) and toks[m].text == ")":
+                k = m + 1
+        elif k < len(toks) and toks[k].text == ",":
+            m = k + 1
+            while m < len(toks) and m - k < 30 and toks[m].text not in {",", ";", ":"}:
+                m += 1
+            if m >= len(toks) or toks[m].text != ",":
+                return len(toks)
+            k = m + 1
+        elif k + 1 < len(toks) and toks[k].low in {"on", "this", "last", "late", "early", "earlier", "in"} \
+                and (toks[k + 1].low in _TIME_WORDS or toks[k + 1].text in lx.STOP_CAPS and k + 2 < len(toks)
+                     and toks[k + 2].text[:1].islower()):
+            k += 2
+            if k < len(toks) and toks[k].low in _TIME_WORDS:
+                k += 1
+        elif k + 2 < len(toks) and toks[k].low == "for" and toks[k + 2].low == "part":
+            k += 3
+        if k == start:
+            break
+    return k
+
+
+def _lead_in_cue(masked: str, para_lo: int, registry: _Registry) -> _Cue | None:
+    """Return the speaker of a paragraph ending in a colon that introduces the quote opening the next one."""
+    end = len(masked[max(0, para_lo - _WINDOW):para_lo].rstrip()) + max(0, para_lo - _WINDOW)
+    if end <= 0 or masked[end - 1] != ":":
+        return None
+    lo = masked.rfind("\n", max(0, end - _WINDOW), end) + 1
+    toks = _tokens(masked, _sentence_start(masked, lo, end - 1), end)
+    return _find_cue_left(masked, toks) or _sentence_subject(masked, toks[:-1], registry)
 
 
 def _sentence_start(masked: str, lo: int, pos: int) -> int:
@@ -549,6 +631,7 @@ def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribu
     result: list[Attribution | None] = [None] * len(quotations)
     para_of: dict[int, int] = {}
     found: dict[int, _Cue] = {}
+    sent_of: dict[int, int] = {}
     weak: dict[int, _Cue] = {}  # the sentence's subject, for quotes with no cue at all
     for i, q in outer:
         a, b = bounds[i]
@@ -565,8 +648,9 @@ def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribu
         if not ends_sentence or right and right[0].text[:1].islower():
             right_cue = _find_cue_right(masked, right)
         s_start = _sentence_start(masked, para_lo, a)
+        sent_of[i] = s_start
         left = _tokens(masked, s_start, a)
-        left_cue = _find_cue_left(masked, left)
+        left_cue = _find_cue_left(masked, left, registry)
         if right_cue and right_cue.cue == "according to" and left_cue and left_cue.cue != "according to":
             relay = masked[right_cue.np.start:s_end].strip(" .,;")
             cue = _Cue(left_cue.np, left_cue.cue, relay)
@@ -574,10 +658,12 @@ def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribu
             cue = right_cue
         elif left_cue:
             cue = left_cue
+        if cue is None and not masked[para_lo:a].strip():
+            cue = _lead_in_cue(masked, para_lo, registry)
         if cue is not None:
             found[i] = cue
         elif left:
-            subject = _sentence_subject(masked, left)
+            subject = _sentence_subject(masked, left, registry)
             if subject is not None:
                 weak[i] = subject
     # Split quotes and floating quotes take the speaker of a neighbour.
@@ -590,7 +676,9 @@ def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribu
         same = [j for j in order[max(0, n - 4):n + 5] if j != i and para_of.get(j) == para_of[i] and j in found]
         if same:
             prev = [j for j in same if j < i]
-            found[i] = found[prev[-1] if prev else same[0]]
+            j = prev[-1] if prev else same[0]
+            # a quote whose own sentence has a subject keeps it over a speaker from another sentence
+            found[i] = weak[i] if i in weak and sent_of[j] != sent_of[i] else found[j]
             last_cue = (i, found[i])
             continue
         a, _ = bounds[i]
