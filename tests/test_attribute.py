@@ -195,3 +195,21 @@ def test_participles_and_possessives_credit_the_clause_subject(text, mention):
 def test_quote_keeps_its_own_sentence_subject_over_a_neighbour_in_another_sentence():
     text = 'Dana Pierce, the treasurer, defended the "balanced" budget. Lee Ward objected, saying "it is not."'
     assert [a.mention for _, a in credits(text)] == ["Dana Pierce", "Lee Ward"]
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "name"),
+    [
+        ('"It was lovely," the retired shipbuilder told the paper.', "the retired shipbuilder", None),
+        ('"It will not hold," engineers Dana Pierce and Lee Ward of the Harbor Institute wrote in May.',
+         "engineers Dana Pierce and Lee Ward of the Harbor Institute", "Dana Pierce"),
+    ],
+)
+def test_words_between_the_closing_mark_and_the_cue_are_the_speaker(text, mention, name):
+    attribution = only(text)
+    assert (attribution.mention, attribution.name) == (mention, name)
+
+
+def test_a_spaced_dash_ends_the_speaker_span():
+    text = 'Lee Ward asked a question - "why now?" - and the Harbor Institute staff said nothing.'
+    assert only(text).mention == "Lee Ward"

@@ -441,6 +441,9 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
                 if len(lead) <= 6 and all(t.text[:1].isalpha() and not _is_cue(t) for t in lead):
                     # "former presidential candidate Herman Cain said": modifiers belong to the phrase
                     return _Cue(_NP(text[toks[i].start:np.start] + np.mention, toks[i].start, np.kind), cue)
+            span = _span_subject(text, toks, i, c)
+            if span is not None:
+                return _Cue(span, cue)
             inverted_ok = c == i or all(t.low in lx.ADVERBS for t in toks[i:c]) or (
                 toks[c - 1].text == "," and tok.low in _INVERTING)
             if inverted_ok:
@@ -449,6 +452,42 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
                     return _Cue(np, cue)
             return None
     return None
+
+
+_SPAN_STOP = frozenset("that which who whom whose because but and or so if as when while than what".split())
+
+
+def _span_subject(text: str, toks: list[_Tok], i: int, c: int) -> _NP | None:
+    """Return the words between a closing mark and its cue as the speaker, when they can only be one.
+
+    `"...," the gambling tycoon told Reuters`, `"...," nuclear experts A and B of the X Institute wrote`.
+    """
+    j = c
+    while j > i and toks[j - 1].low in lx.ADVERBS:
+        j -= 1
+    if j <= i or j - i > 16 or toks[i].low in _SPAN_STOP or toks[i].low in _SUBJECT_PRONOUNS:
+        return None
+    if any(not t.text[:1].isalnum() for t in toks[i:j]) or " - " in text[max(0, toks[i].start - 3):toks[j - 1].end]:
+        return None  # punctuation or a spaced dash: not one noun phrase
+    first = toks[i]
+    if not (first.low in lx.DETERMINERS or _is_cap(first) or first.text[:1].isdigit()
+            or any(_is_cap(t) for t in toks[i:j])):
+        return None
+    hint = None
+    m = i
+    while m < j and not (_is_cap(toks[m]) and toks[m].text not in lx.STOP_CAPS):
+        m += 1
+    if m < j:
+        e = m
+        while e < j and (_is_cap(toks[e]) or toks[e].low in {"de", "van", "von", "der", "bin", "al"}):
+            e += 1
+        hint = text[toks[m].start:toks[e - 1].end]
+    else:
+        e = i
+        while e < j and toks[e].low not in {"and", "of", "for", "from", "with", "at", "in"}:
+            e += 1
+        hint = text[toks[i].start:toks[e - 1].end]
+    return _NP(text[first.start:toks[j - 1].end], first.start, "span", hint)
 
 
 def _between_is_appositive(toks: list[_Tok], i: int, c: int) -> bool:
@@ -719,6 +758,11 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
             return None
         person = registry.recent(np.start, gender, masked)
         return person.name if person else None
+    if np.kind == "span":
+        hint = _NP(np.name_hint or "", np.start, "name")
+        if hint.mention.split()[0].lower() in lx.DETERMINERS or hint.mention[:1].islower():
+            hint.kind = "role"
+        return _resolve_name(hint, registry, masked)
     if np.kind == "who":
         return _resolve_name(_NP(np.name_hint or "", np.start, "name"), registry, masked) if np.name_hint else None
     words = mention.replace("\u00a0", " ").split()
