@@ -139,10 +139,12 @@ class Corpus:
         if version is None:
             if not create:
                 raise CorpusError(f"{self.path}: not a quotecheck corpus (no schema)")
-            with self.conn:
-                self.conn.executescript(SCHEMA)
-                self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                                  (str(SCHEMA_VERSION),))
+            # one transaction (executescript alone would commit table by table): a process killed
+            # while creating leaves an empty file, never a half-made corpus that no longer opens
+            self.conn.executescript(
+                f"BEGIN IMMEDIATE;\n{SCHEMA}\nINSERT OR REPLACE INTO meta VALUES "
+                f"('schema_version', '{SCHEMA_VERSION}');\nCOMMIT;"
+            )
             return
         if version > SCHEMA_VERSION:
             raise CorpusError(
