@@ -1,0 +1,213 @@
+"""The HTTP service under abuse, over real sockets against `quotecheck serve` in its own process.
+
+Slow clients (slowloris: headers trickled a byte at a time on many
+connections) are disconnected by the header deadline while good requests are
+still answered; oversized and over-numerous headers are refused; a thousand
+bad requests in a row (broken HTTP, broken JSON, wrong types, huge bodies,
+unknown paths) leave the server answering good requests correctly, with its
+memory flat.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+GOOD = '"We\'re of course aware of these concerns," Earnest said.'
+WRONG = '"We\'re of course aware of these concerns," Reid said.'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(seed_db):
+    """Yield (process, port) of a real server with 1-second header and body deadlines."""
+    port = free_port()
+    env = {**os.environ, "QUOTECHECK_HEADER_TIMEOUT": "1", "QUOTECHECK_BODY_TIMEOUT": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "verifier", "serve", "--port", str(port), "--corpus",
+                                str(seed_db), "--no-access-log"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(process.stdout.read().decode(errors="replace"))
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise AssertionError("server did not start") from None
+            time.sleep(0.1)
+    yield process, port
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def check(port: int, text: str) -> dict:
+    """POST a draft to /v1/check and return the JSON answer (asserting 200)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/check", method="POST",
+                                     data=json.dumps({"text": text}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+def good_answers_are_right(port: int) -> None:
+    assert check(port, GOOD)["decision"] == "pass"
+    assert check(port, WRONG)["decision"] == "block"
+
+
+def raw(port: int, data: bytes, wait: float = 10) -> bytes:
+    """Send bytes on a new connection; return all the server answers before closing (or `wait` passing)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as s:
+        try:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        out = b""
+        try:
+            while chunk := s.recv(65536):
+                out += chunk
+        except OSError:
+            pass
+        return out
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Return the resident memory (KiB) of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+@pytest.mark.slow
+def test_slowloris_clients_are_disconnected_and_good_requests_still_served(server):
+    process, port = server
+    outcomes: list[str] = []
+
+    def trickle() -> None:
+        """Send a request head one byte every 0.2 s for up to 30 s; record who gave up."""
+        head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 200
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                for i in range(150):
+                    s.send(head[i % len(head) : i % len(head) + 1])
+                    time.sleep(0.2)
+                    s.setblocking(False)
+                    try:
+                        if s.recv(1024) == b"":
+                            outcomes.append("server closed")
+                            return
+                    except BlockingIOError:
+                        pass
+                    finally:
+                        s.setblocking(True)
+                outcomes.append("still open after 30 s")
+        except OSError:
+            outcomes.append("server closed")
+
+    slow = [threading.Thread(target=trickle) for _ in range(40)]
+    for thread in slow:
+        thread.start()
+    time.sleep(0.5)
+    good_answers_are_right(port)
+    for thread in slow:
+        thread.join(timeout=60)
+    assert outcomes == ["server closed"] * 40, outcomes
+    good_answers_are_right(port)
+    assert process.poll() is None
+
+
+@pytest.mark.slow
+def test_oversized_and_numerous_headers_are_refused_then_good_requests_served(server):
+    _, port = server
+    huge_line = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n"
+    many = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 50)
+                                                                for i in range(5000)) + b"\r\n"
+    for data in (huge_line, many):
+        answer = raw(port, data)
+        assert answer == b"" or answer.split(b" ", 2)[1] in (b"400", b"413", b"431"), answer[:200]
+    good_answers_are_right(port)
+
+
+def bad_requests() -> list[bytes]:
+    """Return a varied list of broken or hostile requests (raw HTTP)."""
+    def post(body: bytes, ctype: bytes = b"application/json", path: bytes = b"/v1/check") -> bytes:
+        return (b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: " + ctype +
+                b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+
+    return [
+        b"GARBAGE\r\n\r\n",
+        b"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(200),  # a TLS hello on the plain port
+        b"GET /v1/nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"DELETE /v1/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        post(b"{not json"),
+        post(b'{"text": "\xff\xfe"}'),
+        post(b"[" * 100_000),
+        post(b'{"text": 42}'),
+        post(b'{"text": null, "documents": "many"}'),
+        post(json.dumps({"text": GOOD}).encode(), ctype=b"text/plain"),
+        post(b'{"text": "' + b"a" * 2_000_000 + b'"}'),
+        post(b'{"documents": [' + b'{"text": "x"},' * 10 + b"]}"),
+        b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+        b"POST /v1/check HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+    ]
+
+
+@pytest.mark.slow
+def test_a_thousand_bad_requests_then_good_ones_are_served_and_memory_stays_flat(server):
+    process, port = server
+    for _ in range(20):  # warm up: imports, caches, the corpus in memory
+        good_answers_are_right(port)
+    before = tree_rss_kb(process.pid)
+    statuses: dict[bytes, int] = {}
+    kinds = bad_requests()
+    for i in range(1000):
+        answer = raw(port, kinds[i % len(kinds)])
+        status = answer.split(b" ", 2)[1] if answer.startswith(b"HTTP/1.1 ") else b"closed"
+        statuses[status] = statuses.get(status, 0) + 1
+        assert not status.startswith(b"5"), (kinds[i % len(kinds)][:80], answer[:300])
+    good_answers_are_right(port)
+    after = tree_rss_kb(process.pid)
+    assert process.poll() is None
+    assert b"200" not in statuses, statuses
+    assert after - before < 50_000, f"resident memory grew {before} -> {after} KiB after 1,000 bad requests"
