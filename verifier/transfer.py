@@ -431,6 +431,13 @@ class _Importer:
             self.by_name[key] = found
         return found
 
+    def _same_person(self, speaker_id: str, speaker: Speaker) -> bool:
+        """Return True when the speaker stored (or queued) under this id has this exact name and no other QID
+        (a name with no letters has no name key, so only its id can find it again)."""
+        known = self.new_speakers.get(speaker_id) or self.corpus.speaker(speaker_id)
+        return bool(known and known.name == speaker.name and not (known.qid and speaker.qid
+                                                                   and known.qid != speaker.qid))
+
     def resolve_speaker(self, speaker: Speaker, file_id: str | None = None) -> str:
         """Return the stored id for a speaker record, queueing a new or merged speaker as needed."""
         found = self._lookup_qid(speaker.qid) if speaker.qid else None
@@ -447,7 +454,7 @@ class _Importer:
                 self.by_qid[speaker.qid] = found
             return found
         new_id = file_id or slug(speaker.name)
-        if self._speaker_exists(new_id):
+        if self._speaker_exists(new_id) and not self._same_person(new_id, speaker):
             new_id = f"{slug(speaker.name)}-{(speaker.qid or _short_hash(speaker.name)).lower()}"
         self.new_speakers[new_id] = replace(speaker, id=new_id)
         for alias, kind in [(speaker.name, "name")] + [(a, "alias") for a in speaker.aliases]:
@@ -547,6 +554,8 @@ class _Importer:
     def _loose(self, r: dict) -> bool:
         text = _text(r.get("text"), "text", required=True)
         name = _text(r.get("speaker") or r.get("speaker_name"), "speaker", required=True).strip()
+        if not name_key(name):
+            raise BadLine("'speaker' has no letters or digits to know the speaker by")
         speaker = Speaker(id="", name=name, aliases=_strings(r.get("speaker_aliases"), "speaker_aliases"),
                           role=_text(r.get("speaker_role"), "speaker_role"),
                           affiliations=_strings(r.get("speaker_affiliations"), "speaker_affiliations"),
@@ -567,8 +576,8 @@ class _Importer:
         if not isinstance(urls, list) or (urls and not isinstance(urls[0], str)):
             raise BadLine("'urls' is not a list of strings")
         date = _date(r.get("date"))
-        if not name or name.strip().lower() == "none":
-            self.report.skipped += 1
+        if not name or name.strip().lower() == "none" or not name_key(name):
+            self.report.skipped += 1  # no speaker, or a "name" with no letters or digits to know them by
             return False
         qid = _qid(qids[0]) if len(qids) == 1 else None
         speaker_id = self.resolve_speaker(Speaker(id="", name=name.strip(), qid=qid))
