@@ -273,8 +273,21 @@ def check_worker(db: str, queries_path: str) -> None:
     for q in queries:
         best = best_alignments(corpus, draft_tokens(q.text))
         top.append(best[0].alignment.quote.text if best else None)
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()
     print(json.dumps({"draft_ms": draft_ms, "verdicts": verdicts, "top": top, "rss_mb": rss_mb}))
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident memory in MB (VmHWM: since exec, unlike ru_maxrss, which on
+    Linux keeps the high-water mark of the forking parent)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -30,6 +30,7 @@ PHRASE_MAX_DF = 50_000  # a longer quotation's phrase is asked only when one of 
 CANDIDATES = 20
 VOTE_KEEP = 0.4  # a voted candidate must reach this share of the best vote
 WIDE_CANDIDATES = 1000  # looked through for the credited speaker's quotes
+EDITED_PHRASE_WORDS = 8  # up to this many words, a quotation is also looked up by phrases
 ALIGNED = 4
 
 
@@ -88,6 +89,16 @@ def _segments(tokens: list[Token]) -> list[list[str]]:
     return [r for r in runs if r]
 
 
+def _one_word_changed(keys: list[str]) -> str:
+    """Return an FTS5 query for the quotes holding the words before and after some one word of the
+    quotation, each run as a phrase: a short quotation with one word replaced, added or left out."""
+    parts = []
+    for i in range(len(keys)):
+        runs = [run for run in (keys[:i], keys[i + 1:]) if run]
+        parts.append("(" + " AND ".join(_phrase(run) for run in runs) + ")")
+    return " OR ".join(parts)
+
+
 def _vote_terms(frequencies: dict[str, int], keys: list[str]) -> list[str]:
     """Return the quotation's rarest words whose postings together stay within the budget."""
     known = sorted({k for k in keys if k in frequencies}, key=lambda k: (frequencies[k], k))
@@ -113,8 +124,10 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
       best). A few changed or dropped words only lower the original's sum, so
       drifted quotes are still found.
     * an exact phrase per run of words (ellipses and brackets split runs),
-      unranked with a LIMIT: short quotations, and those made only of common
-      words, whose rare-word vote is empty or too costly.
+      unranked with a LIMIT, for quotations of up to 8 words (their vote is
+      weak: few rare words) and those whose rare-word vote is empty or too
+      costly; when a 5-8-word quotation is not found verbatim, the runs before
+      and after each one word (one word replaced, added or left out).
 
     When the draft credits someone, both look further (WIDE_CANDIDATES) and
     that speaker's quotes among the results come first, so the credited
@@ -127,17 +140,21 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
     if not frequencies:
         return []
     total = max(corpus.quote_count(), 1)
+    limit = WIDE_CANDIDATES if speaker_ids else CANDIDATES
     found: list[int] = []
     terms = _vote_terms(frequencies, keys)
     voted = len(terms) >= min(2, len(set(keys)))
+    if len(keys) <= EDITED_PHRASE_WORDS or not voted:
+        # exact phrases first: for a short quotation they are the only matches the judge accepts
+        for query, _ in fts_queries(corpus, tokens):
+            found += corpus.match_rowids(query, limit, ranked=False)
+        if not found and SHORT_QUOTE_WORDS < len(keys) <= EDITED_PHRASE_WORDS and len(_segments(tokens)) == 1:
+            found += corpus.match_rowids(_one_word_changed(keys), limit, ranked=False)
     if voted:
         weights = [math.log(1 + total / frequencies[k]) for k in terms]
-        votes = corpus.vote_rowids(terms, weights, WIDE_CANDIDATES if speaker_ids else CANDIDATES)
+        votes = corpus.vote_rowids(terms, weights, limit)
         if votes:  # quotes holding much less of the rare words than the best cannot be the original
             found += [r for r, score in votes if score >= VOTE_KEEP * votes[0][1]]
-    if len(keys) <= SHORT_QUOTE_WORDS or not voted:
-        for query, _ in fts_queries(corpus, tokens):
-            found += corpus.match_rowids(query, WIDE_CANDIDATES if speaker_ids else CANDIDATES, ranked=False)
     found = list(dict.fromkeys(found))
     if not speaker_ids:
         return found[:CANDIDATES]
