@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .check import FileReport, check_document
@@ -84,6 +83,8 @@ def check_files(targets: Iterable[Target], corpus_path: str, max_bytes: int = MA
         outcomes = (check_one(t, corpus, max_bytes, memo) for t in targets)
         return _gather(outcomes, len(targets), progress, corpus.close)
     chunk = max(1, min(32, len(targets) // (workers * 8)))
+    from concurrent.futures import ProcessPoolExecutor  # only a multi-file run pays for the pool
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(corpus_path,)) as pool:
         outcomes = pool.map(_check_in_worker, [(t, max_bytes) for t in targets], chunksize=chunk)
         return _gather(outcomes, len(targets), progress, None)
