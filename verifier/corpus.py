@@ -425,18 +425,15 @@ class Corpus:
             out.update(self.conn.execute(f"SELECT term, df FROM terms WHERE term IN ({marks})", chunk))
         return out
 
-    def match_rowids(self, fts_query: str, limit: int, ranked: bool = True,
-                     speaker_ids: Iterable[str] = ()) -> list[int]:
-        """Return row ids of quotes matching an FTS5 query (best bm25 first when `ranked`),
-        only those of `speaker_ids` when given."""
-        speaker_ids = list(speaker_ids)
-        where = ""
-        if speaker_ids:
-            marks = ",".join("?" * len(speaker_ids))
-            where = f" AND rowid IN (SELECT rowid FROM quotes WHERE speaker_id IN ({marks}))"
+    def match_rowids(self, fts_query: str, limit: int, ranked: bool = True) -> list[int]:
+        """Return row ids of quotes matching an FTS5 query, best bm25 first when `ranked`.
+
+        (To keep one speaker's quotes, filter the result with `rowids_by`: asking
+        FTS5 for `rowid IN (a speaker's quotes)` re-runs the MATCH per quote.)
+        """
         order = " ORDER BY bm25(quotes_fts)" if ranked else ""
-        sql = f"SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?{where}{order} LIMIT ?"
-        return [r[0] for r in self.conn.execute(sql, (fts_query, *speaker_ids, limit))]
+        sql = f"SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?{order} LIMIT ?"
+        return [r[0] for r in self.conn.execute(sql, (fts_query, limit))]
 
     def quote_count(self) -> int:
         """Return about how many quotes are stored (the largest row id; cached for this connection)."""
