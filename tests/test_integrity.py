@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -57,15 +58,17 @@ def _text_file(tmp_path: Path, seed_db: Path) -> Path:
 
 def _foreign_sqlite(tmp_path: Path, seed_db: Path) -> Path:
     path = tmp_path / "other.db"
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
     return path
 
 
+# Fixtures edit copies through closing(...) so the change is checkpointed into the file itself
+# (a WAL-mode copy would otherwise keep it in -wal until garbage collection, and "before" snapshots miss it).
 def _newer_version(tmp_path: Path, seed_db: Path) -> Path:
     path = tmp_path / "newer.db"
     shutil.copyfile(seed_db, path)
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
     return path
 
@@ -73,7 +76,7 @@ def _newer_version(tmp_path: Path, seed_db: Path) -> Path:
 def _garbled_version(tmp_path: Path, seed_db: Path) -> Path:
     path = tmp_path / "garbled.db"
     shutil.copyfile(seed_db, path)
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("UPDATE meta SET value = 'one point oh' WHERE key = 'schema_version'")
     return path
 
@@ -161,7 +164,7 @@ def test_writers_refuse_unusable_files_and_leave_them_alone(tmp_path, seed_db, n
 
 def test_a_quote_table_damaged_after_opening_is_one_line_not_a_traceback(copy_of_seed):
     """The schema reads fine but the quotes' pages are noise: the error surfaces mid-check."""
-    with sqlite3.connect(copy_of_seed) as conn:
+    with closing(sqlite3.connect(copy_of_seed)) as conn, conn:
         root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'quotes'").fetchone()[0]
         page = conn.execute("PRAGMA page_size").fetchone()[0]
     data = bytearray(copy_of_seed.read_bytes())
@@ -201,7 +204,7 @@ def test_corpus_check_on_the_default_corpus(runner):
     ],
 )
 def test_corpus_check_finds_each_kind_of_inconsistency(copy_of_seed, damage, finding):
-    with sqlite3.connect(copy_of_seed) as conn:
+    with closing(sqlite3.connect(copy_of_seed)) as conn, conn:
         conn.execute(damage)
     proc = run("corpus", "check", "--corpus", str(copy_of_seed))
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -214,20 +217,20 @@ def test_corpus_check_finds_each_kind_of_inconsistency(copy_of_seed, damage, fin
 
 def make_version_0(path: Path) -> None:
     """Turn a corpus file into the version-0 layout: no `terms` table and no recorded version."""
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("DROP TABLE terms")
         conn.execute("DELETE FROM meta WHERE key = 'schema_version'")
 
 
 def test_a_version_0_corpus_is_migrated_in_place_and_checks_the_same(copy_of_seed, seed_db):
     make_version_0(copy_of_seed)
-    with sqlite3.connect(copy_of_seed) as conn:
+    with closing(sqlite3.connect(copy_of_seed)) as conn, conn:
         assert integrity.recorded_version(conn) == 0
     before = run("check", "--no-config", "--format", "json", "--corpus", str(seed_db), "--text", DRAFT)
     after = run("check", "--no-config", "--format", "json", "--corpus", str(copy_of_seed), "--text", DRAFT)
     assert after.returncode == before.returncode == 0, after.stderr
     assert json.loads(after.stdout)["files"][0]["quotes"] == json.loads(before.stdout)["files"][0]["quotes"]
-    with sqlite3.connect(copy_of_seed) as conn:
+    with closing(sqlite3.connect(copy_of_seed)) as conn, conn:
         assert integrity.recorded_version(conn) == SCHEMA_VERSION
         assert conn.execute("SELECT COUNT(*) FROM terms").fetchone()[0] > 0
     assert run("corpus", "check", "--corpus", str(copy_of_seed)).returncode == 0
@@ -244,7 +247,7 @@ def test_a_failed_migration_step_leaves_the_old_version_intact(copy_of_seed, mon
     monkeypatch.setitem(integrity.MIGRATIONS, 0, half_done)
     with pytest.raises(CorpusError, match="cannot be upgraded"):
         Corpus.open(copy_of_seed, readonly=True)
-    with sqlite3.connect(copy_of_seed) as conn:
+    with closing(sqlite3.connect(copy_of_seed)) as conn, conn:
         assert integrity.recorded_version(conn) == 0
         assert "terms" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     monkeypatch.undo()

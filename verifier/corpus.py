@@ -224,6 +224,16 @@ class Corpus:
             )
         return added
 
+    def _rows_in(self, sql: str, values: list, extra: Iterable = ()) -> list[tuple]:
+        """Return the rows of `sql` (whose `{marks}` is an IN list) for all `values`, 500 at a time,
+        with `extra` parameters after each chunk's (SQLite limits parameters per statement)."""
+        extra = tuple(extra)
+        rows: list[tuple] = []
+        for i in range(0, len(values), 500):
+            chunk = values[i : i + 500]
+            rows += self.conn.execute(sql.format(marks=",".join("?" * len(chunk))), (*chunk, *extra)).fetchall()
+        return rows
+
     # -- bulk import and export (used by verifier.transfer) ---------------------
     def tune_for_import(self) -> None:
         """Set connection pragmas for a bulk import: fewer syncs, a large page cache (returns nothing)."""
@@ -232,12 +242,7 @@ class Corpus:
 
     def existing_quote_ids(self, ids: list[str]) -> set[str]:
         """Return which of these quote ids are already stored."""
-        found: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self.conn.execute(f"SELECT id FROM quotes WHERE id IN ({marks})", chunk))
-        return found
+        return {row[0] for row in self._rows_in("SELECT id FROM quotes WHERE id IN ({marks})", ids)}
 
     def add_quote_rows(self, rows: list[tuple[str, str, str, str, str | None, str | None]],
                        indexed: list[str]) -> int:
@@ -287,21 +292,11 @@ class Corpus:
 
     def existing_source_ids(self, ids: list[str]) -> set[str]:
         """Return which of these source ids are stored."""
-        found: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self.conn.execute(f"SELECT id FROM sources WHERE id IN ({marks})", chunk))
-        return found
+        return {row[0] for row in self._rows_in("SELECT id FROM sources WHERE id IN ({marks})", ids)}
 
     def source_ids_with_urls(self, urls: list[str]) -> dict[str, str]:
         """Return {url: source id} for the stored sources with these URLs."""
-        out: dict[str, str] = {}
-        for i in range(0, len(urls), 500):
-            chunk = urls[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(self.conn.execute(f"SELECT url, id FROM sources WHERE url IN ({marks})", chunk))
-        return out
+        return dict(self._rows_in("SELECT url, id FROM sources WHERE url IN ({marks})", urls))
 
     def merge_speaker(self, speaker: Speaker) -> None:
         """Store a speaker, or add its aliases and affiliations to the stored one with its id (returns nothing).
@@ -417,13 +412,7 @@ class Corpus:
 
     def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """Return how many quotes hold each term (absent terms are left out)."""
-        terms = list(dict.fromkeys(terms))
-        out: dict[str, int] = {}
-        for i in range(0, len(terms), 500):
-            chunk = terms[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(self.conn.execute(f"SELECT term, df FROM terms WHERE term IN ({marks})", chunk))
-        return out
+        return dict(self._rows_in("SELECT term, df FROM terms WHERE term IN ({marks})", list(dict.fromkeys(terms))))
 
     def match_rowids(self, fts_query: str, limit: int, ranked: bool = True) -> list[int]:
         """Return row ids of quotes matching an FTS5 query, best bm25 first when `ranked`.
@@ -466,15 +455,9 @@ class Corpus:
         speaker_ids = list(speaker_ids)
         if not rowids or not speaker_ids:
             return set()
-        found: set[int] = set()
         speakers = ",".join("?" * len(speaker_ids))
-        for i in range(0, len(rowids), 500):
-            chunk = rowids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self.conn.execute(
-                f"SELECT rowid FROM quotes WHERE rowid IN ({marks}) AND speaker_id IN ({speakers})",
-                (*chunk, *speaker_ids)))
-        return found
+        sql = f"SELECT rowid FROM quotes WHERE rowid IN ({{marks}}) AND speaker_id IN ({speakers})"
+        return {row[0] for row in self._rows_in(sql, rowids, speaker_ids)}
 
     def speakers_named(self, name: str) -> list[tuple[Speaker, str]]:
         """Return (speaker, how) for every speaker a name or alias refers to; how is name/alias/affiliation."""
