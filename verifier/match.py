@@ -29,7 +29,9 @@ POSTINGS_BUDGET = 8_000  # postings one rare-word vote may read (20,000 doubled 
 PHRASE_MAX_DF = 50_000  # a longer quotation's phrase is asked only when one of its words is rarer
 CANDIDATES = 20
 VOTE_KEEP = 0.4  # a voted candidate must reach this share of the best vote
-WIDE_CANDIDATES = 1000  # looked through for the credited speaker's quotes
+WIDE_CANDIDATES = 200  # looked through for the credited speaker's quotes
+RARE_AND_TERMS = 3  # a phrase look-up asks for its rarest words together instead...
+RARE_AND_MAX_DF = 5_000  # ...when the third rarest is held by at most this many quotes
 EDITED_PHRASE_WORDS = 8  # up to this many words, a quotation is also looked up by phrases
 ALIGNED = 4
 
@@ -75,7 +77,17 @@ def fts_queries(corpus: Corpus, tokens: list[Token]) -> list[tuple[str, bool]]:
         return []  # a word no quote holds: no exact match
     if len(keys) > SHORT_QUOTE_WORDS and min(frequencies[k] for k in keys) > PHRASE_MAX_DF:
         return []
+    rare = _rarest(frequencies, keys, RARE_AND_TERMS)
+    if len(rare) == RARE_AND_TERMS and frequencies[rare[-1]] <= RARE_AND_MAX_DF:
+        # Quotes holding the rarest words at all: a superset of the phrase's matches (the aligner
+        # checks the words' order), without FTS5 walking the postings of "the" and "of".
+        return [(" AND ".join(_phrase([k]) for k in rare), False)]
     return [(" AND ".join(_phrase(seg) for seg in segments), False)]
+
+
+def _rarest(frequencies: dict[str, int], keys: list[str], count: int) -> list[str]:
+    """Return up to `count` distinct keys with the lowest document frequency, rarest first."""
+    return sorted({k for k in keys if k in frequencies}, key=lambda k: (frequencies[k], k))[:count]
 
 
 def _segments(tokens: list[Token]) -> list[list[str]]:
@@ -89,9 +101,16 @@ def _segments(tokens: list[Token]) -> list[list[str]]:
     return [r for r in runs if r]
 
 
-def _one_word_changed(keys: list[str]) -> str:
+def _one_word_changed(keys: list[str], frequencies: dict[str, int]) -> str:
     """Return an FTS5 query for the quotes holding the words before and after some one word of the
-    quotation, each run as a phrase: a short quotation with one word replaced, added or left out."""
+    quotation, each run as a phrase: a short quotation with one word replaced, added or left out.
+
+    When the quotation has rare words, asks instead for any two of its three rarest (one of them
+    may be the changed word), which reads far fewer postings."""
+    rare = _rarest(frequencies, keys, RARE_AND_TERMS)
+    if len(rare) == RARE_AND_TERMS and frequencies[rare[-1]] <= RARE_AND_MAX_DF:
+        a, b, c = (_phrase([k]) for k in rare)
+        return f"({a} AND {b}) OR ({a} AND {c}) OR ({b} AND {c})"
     parts = []
     for i in range(len(keys)):
         runs = [run for run in (keys[:i], keys[i + 1:]) if run]
@@ -148,13 +167,17 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
         # exact phrases first: for a short quotation they are the only matches the judge accepts
         for query, _ in fts_queries(corpus, tokens):
             found += corpus.match_rowids(query, limit, ranked=False)
-        if not found and SHORT_QUOTE_WORDS < len(keys) <= EDITED_PHRASE_WORDS and len(_segments(tokens)) == 1:
-            found += corpus.match_rowids(_one_word_changed(keys), limit, ranked=False)
+    edited = not found and SHORT_QUOTE_WORDS < len(keys) <= EDITED_PHRASE_WORDS and len(_segments(tokens)) == 1
     if voted:
         weights = [math.log(1 + total / frequencies[k]) for k in terms]
         votes = corpus.vote_rowids(terms, weights, limit)
         if votes:  # quotes holding much less of the rare words than the best cannot be the original
             found += [r for r, score in votes if score >= VOTE_KEEP * votes[0][1]]
+    near = (len(keys) - 1) / len(keys)  # all the draft's words but one
+    if edited and not any(coverage_bound(tokens, q) >= near for q in corpus.quotes_by_rowid(found)):
+        # the one-word-changed phrases read many postings: only when the vote found no quote
+        # holding all the draft's words but one (what those phrases look for)
+        found += corpus.match_rowids(_one_word_changed(keys, frequencies), limit, ranked=False)
     found = list(dict.fromkeys(found))
     if not speaker_ids:
         return found[:CANDIDATES]
