@@ -410,6 +410,10 @@ class Corpus:
         }
         return [self._quote(rows[i]) for i in rowids if i in rows]
 
+    def quote_texts(self, rowids: list[int]) -> dict[int, str]:
+        """Return {row id: quote text} for the stored quotes among these row ids."""
+        return dict(self._rows_in("SELECT rowid, text FROM quotes WHERE rowid IN ({marks})", rowids))
+
     def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """Return how many quotes hold each term (absent terms are left out)."""
         return dict(self._rows_in("SELECT term, df FROM terms WHERE term IN ({marks})", list(dict.fromkeys(terms))))

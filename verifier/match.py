@@ -174,7 +174,7 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
         if votes:  # quotes holding much less of the rare words than the best cannot be the original
             found += [r for r, score in votes if score >= VOTE_KEEP * votes[0][1]]
     near = (len(keys) - 1) / len(keys)  # all the draft's words but one
-    if edited and not any(coverage_bound(tokens, q) >= near for q in corpus.quotes_by_rowid(found)):
+    if edited and not any(coverage_bound(tokens, text) >= near for text in corpus.quote_texts(found).values()):
         # the one-word-changed phrases read many postings: only when the vote found no quote
         # holding all the draft's words but one (what those phrases look for)
         found += corpus.match_rowids(_one_word_changed(keys, frequencies), limit, ranked=False)
@@ -185,9 +185,18 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
     return list(dict.fromkeys([r for r in found if r in theirs][:CANDIDATES] + found[:CANDIDATES]))
 
 
-def candidates(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = ()) -> list[CorpusQuote]:
-    """Return corpus quotes that may be the source of a draft quotation, best guesses first."""
-    return corpus.quotes_by_rowid(candidate_rowids(corpus, tokens, speaker_ids))
+def candidates(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = (),
+               needed: float = 0.0) -> list[CorpusQuote]:
+    """Return corpus quotes that may be the source of a draft quotation, best guesses first,
+    leaving out those that share less than `needed` of its words.
+
+    The share is worked out from the quotes' texts alone, so whole records (speaker,
+    aliases, source) are read only for the few that could match.
+    """
+    rowids = candidate_rowids(corpus, tokens, speaker_ids)
+    texts = corpus.quote_texts(rowids)
+    keep = [r for r in rowids if r in texts and coverage_bound(tokens, texts[r]) >= needed]
+    return corpus.quotes_by_rowid(keep)
 
 
 @lru_cache(maxsize=8192)
@@ -231,12 +240,12 @@ def _exact_ops(tokens: list[Token], original: list[Word]) -> list[Op] | None:
     return [Op("match", i, (start + i, start + i + 1)) for i in range(len(tokens))]
 
 
-def coverage_bound(tokens: list[Token], quote: CorpusQuote) -> float:
-    """Return the most of the draft's words any alignment with this quote could match (0-1)."""
+def coverage_bound(tokens: list[Token], text: str) -> float:
+    """Return the most of the draft's words any alignment with a quote's text could match (0-1)."""
     draft = Counter(t.key for t in tokens if t.kind == "word")
     if not draft:
         return 0.0
-    available = _quote_words(quote.text)[2]
+    available = _quote_words(text)[2]
     shared = sum(min(n, available[k]) for k, n in draft.items())
     return shared / sum(draft.values())
 
@@ -249,7 +258,7 @@ def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] 
     """
     n_words = sum(t.kind == "word" for t in tokens)
     needed = 1.0 if n_words <= SHORT_QUOTE_WORDS else MIN_COVERAGE
-    found = [q for q in candidates(corpus, tokens, speaker_ids) if coverage_bound(tokens, q) >= needed]
+    found = candidates(corpus, tokens, speaker_ids, needed)
     if not found:
         return []
     exact = [q for q in found if _exact_ops(tokens, _quote_words(q.text)[0]) is not None]
