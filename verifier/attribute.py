@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from dataclasses import dataclass, field
 
 from . import lexicon as lx
@@ -261,7 +262,40 @@ def _is_org(words: list[str]) -> bool:
     return any(w in _ORG_CAPS for w in words[1:]) or (len(words) > 0 and words[-1].lower() in lx.INSTITUTION_HEADS)
 
 
+class _Tokenised:
+    """A text's tokens, made once, so each window's tokens are a slice (attribution looks at a
+    window around every quotation, and re-scanning made dense quotations cost ~1 ms each)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        self.starts = [t.start for t in self.toks]
+
+    def inside_token(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and self.toks[i].start < pos < self.toks[i].end
+
+    def window(self, lo: int, hi: int) -> list[_Tok] | None:
+        """Return the tokens `_TOKEN.finditer(text, lo, hi)` would give, or None when an edge cuts a token.
+
+        Exact: the pattern has no look-arounds or anchors, so with both edges outside
+        every token a scan of the window finds just the whole text's tokens inside it.
+        """
+        if self.inside_token(lo) or self.inside_token(hi):
+            return None
+        return self.toks[bisect.bisect_left(self.starts, lo):bisect.bisect_left(self.starts, hi)]
+
+
+_LOCAL = threading.local()  # .tokenised: this thread's call in progress (its masked text and the original)
+
+
 def _tokens(text: str, lo: int, hi: int) -> list[_Tok]:
+    for done in getattr(_LOCAL, "tokenised", ()):
+        if done.text is text:
+            found = done.window(lo, hi)
+            if found is not None:
+                return found
+            break
     return [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text, lo, hi)]
 
 
@@ -650,6 +684,13 @@ def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribu
     """
     if not quotations:
         return []
+    try:
+        return _attribute(text, quotations)
+    finally:
+        _LOCAL.tokenised = []
+
+
+def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | None]:
     outer = [(i, q) for i, q in enumerate(quotations) if q.depth == 0]
     bounds = {i: _mark_bounds(text, q) for i, q in outer}
     pieces = []
@@ -663,6 +704,7 @@ def attribute_quotations(text: str, quotations: list[Quotation]) -> list[Attribu
         last = b
     pieces.append(text[last:])
     masked = "".join(pieces)
+    _LOCAL.tokenised = [_Tokenised(masked), _Tokenised(text)]
     inside = sorted(bounds.values())
     registry = _Registry(text, inside)
     newlines = [m.start() for m in re.finditer("\n", masked)]
