@@ -286,6 +286,7 @@ class _Tokenised:
         return self.toks[bisect.bisect_left(self.starts, lo):bisect.bisect_left(self.starts, hi)]
 
 
+DENSE_WINDOWS = 20  # windows covering the text this many times over are sliced from one tokenisation
 _LOCAL = threading.local()  # .tokenised: this thread's call in progress (its masked text and the original)
 
 
@@ -704,7 +705,9 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         last = b
     pieces.append(text[last:])
     masked = "".join(pieces)
-    _LOCAL.tokenised = [_Tokenised(masked), _Tokenised(text)]
+    if len(quotations) * (_WINDOW + _RIGHT_WINDOW) > DENSE_WINDOWS * len(text):
+        # quotations so dense that their windows overlap many times over: tokenise once, then slice
+        _LOCAL.tokenised = [_Tokenised(masked), _Tokenised(text)]
     inside = sorted(bounds.values())
     registry = _Registry(text, inside)
     newlines = [m.start() for m in re.finditer("\n", masked)]
