@@ -20,8 +20,8 @@ pytestmark = [
                               ".ci/run installs it); Playwright cannot download a browser here"),
 ]
 
+from live_server import start_server, stop_server  # noqa: E402
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-from test_service import start_server, stop_server  # noqa: E402
 
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshot.png"
 # Chromium flags that keep it off the network (closed here) and quiet, as root in a container

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from live_server import raw_exchange, start_server, stop_server
 
 from verifier.check import check_document
 from verifier.corpus import Corpus
@@ -279,42 +277,6 @@ def test_page_is_served_with_its_own_assets_and_a_strict_policy(client):
 
 
 # -- the real server, over HTTP ----
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(seed_db: Path, *args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """Start `python -m verifier serve` on a free port; return the process and its base URL once it answers."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "verifier", "serve", "--port", str(port), "--corpus", str(seed_db), *args],
-        env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited: {process.stdout.read().decode(errors='replace')}")
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return process, base
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("server did not start in 30 s")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def post(base: str, path: str, body: bytes, headers: dict | None = None) -> tuple[int, dict, dict]:
     request = urllib.request.Request(base + path, data=body, method="POST",
                                      headers={"Content-Type": "application/json", **(headers or {})})
@@ -323,22 +285,6 @@ def post(base: str, path: str, body: bytes, headers: dict | None = None) -> tupl
             return response.status, {k.lower(): v for k, v in response.headers.items()}, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, {k.lower(): v for k, v in error.headers.items()}, json.loads(error.read())
-
-
-def raw_exchange(port: int, data: bytes, wait: float = 10) -> bytes:
-    """Send raw bytes, return what the server answers until it closes (or `wait` seconds pass)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=wait) as s:
-        try:
-            s.sendall(data)
-        except OSError:
-            pass
-        out = b""
-        try:
-            while chunk := s.recv(65536):
-                out += chunk
-        except OSError:
-            pass
-        return out
 
 
 @pytest.mark.slow

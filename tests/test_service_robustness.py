@@ -11,10 +11,7 @@ memory flat.
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -22,44 +19,19 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from live_server import raw_exchange, start_server, stop_server
 
 GOOD = '"We\'re of course aware of these concerns," Earnest said.'
 WRONG = '"We\'re of course aware of these concerns," Reid said.'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(seed_db):
     """Yield (process, port) of a real server with 1-second header and body deadlines."""
-    port = free_port()
-    env = {**os.environ, "QUOTECHECK_HEADER_TIMEOUT": "1", "QUOTECHECK_BODY_TIMEOUT": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "verifier", "serve", "--port", str(port), "--corpus",
-                                str(seed_db), "--no-access-log"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(process.stdout.read().decode(errors="replace"))
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError("server did not start") from None
-            time.sleep(0.1)
-    yield process, port
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    env = {"QUOTECHECK_HEADER_TIMEOUT": "1", "QUOTECHECK_BODY_TIMEOUT": "1"}
+    process, base = start_server(seed_db, "--no-access-log", env=env)
+    yield process, int(base.rsplit(":", 1)[1])
+    stop_server(process)
 
 
 def check(port: int, text: str) -> dict:
@@ -78,20 +50,8 @@ def good_answers_are_right(port: int) -> None:
 
 
 def raw(port: int, data: bytes, wait: float = 10) -> bytes:
-    """Send bytes on a new connection; return all the server answers before closing (or `wait` passing)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=wait) as s:
-        try:
-            s.sendall(data)
-            s.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-        out = b""
-        try:
-            while chunk := s.recv(65536):
-                out += chunk
-        except OSError:
-            pass
-        return out
+    """Send bytes on a new connection and end the sending side; return all the server answers."""
+    return raw_exchange(port, data, wait, half_close=True)
 
 
 def tree_rss_kb(pid: int) -> int:
