@@ -232,6 +232,34 @@ def _best_state(row: dict[str, list], j: int) -> str:
     return min("MXYG", key=lambda s: row[s][j])
 
 
+def _edit_script(draft: list[str], keys: list[str], draft_index: list[int],
+                 offset: int = 0) -> tuple[list[Op], int, int]:
+    """Return Levenshtein opcodes between draft keys and original keys as Ops (draft positions mapped
+    through `draft_index`, original ones shifted by `offset`), the number of edited words, and the
+    longest run of words on one side only. Deletions at either end are dropped: words outside the
+    window are not edits."""
+    ops: list[Op] = []
+    edits = longest_gap = 0
+    for tag, a0, a1, b0, b1 in Levenshtein.opcodes(draft, keys):
+        b0, b1 = b0 + offset, b1 + offset
+        if tag == "equal":
+            ops += [Op("match", draft_index[a0 + k], (b0 + k, b0 + k + 1)) for k in range(a1 - a0)]
+            continue
+        pairs = min(a1 - a0, b1 - b0)
+        ops += [Op("sub", draft_index[a0 + k], (b0 + k, b0 + k + 1)) for k in range(pairs)]
+        ops += [Op("ins", draft_index[k], None) for k in range(a0 + pairs, a1)]
+        ops += [Op("del", None, (k, k + 1)) for k in range(b0 + pairs, b1)]
+        edits += max(a1 - a0, b1 - b0)
+        longest_gap = max(longest_gap, abs((a1 - a0) - (b1 - b0)))
+    while ops and ops[0].kind == "del":
+        ops.pop(0)
+        edits -= 1
+    while ops and ops[-1].kind == "del":
+        ops.pop()
+        edits -= 1
+    return ops, edits, longest_gap
+
+
 def _align_anchored(tokens: list[Token], original: list[Word]) -> tuple[list[Op], float] | None:
     """Return a fast alignment for a draft with no wildcards, or None when it looks too messy to trust.
 
@@ -249,26 +277,7 @@ def _align_anchored(tokens: list[Token], original: list[Word]) -> tuple[list[Op]
     first_a, last_a = matched[0][2], matched[-1][3]
     lo = max(0, matched[0][0] - first_a)
     hi = min(len(keys), matched[-1][1] + (len(draft) - last_a))
-    ops: list[Op] = []
-    edits = 0
-    longest_gap = 0
-    for tag, a0, a1, b0, b1 in Levenshtein.opcodes(draft, keys[lo:hi]):
-        b0, b1 = b0 + lo, b1 + lo
-        if tag == "equal":
-            ops += [Op("match", a0 + k, (b0 + k, b0 + k + 1)) for k in range(a1 - a0)]
-            continue
-        pairs = min(a1 - a0, b1 - b0) if tag == "replace" else 0
-        ops += [Op("sub", a0 + k, (b0 + k, b0 + k + 1)) for k in range(pairs)]
-        ops += [Op("ins", k, None) for k in range(a0 + pairs, a1)]
-        ops += [Op("del", None, (k, k + 1)) for k in range(b0 + pairs, b1)]
-        edits += max(a1 - a0, b1 - b0)
-        longest_gap = max(longest_gap, abs((a1 - a0) - (b1 - b0)))
-    while ops and ops[0].kind == "del":  # the window's edges are not edits
-        ops.pop(0)
-        edits -= 1
-    while ops and ops[-1].kind == "del":
-        ops.pop()
-        edits -= 1
+    ops, edits, longest_gap = _edit_script(draft, keys[lo:hi], list(range(len(draft))), lo)
     if edits > max(2, len(draft) // 4) or longest_gap > 3:
         return None
     cost = sum(_sub_cost(tokens[op.draft].key, keys[op.original[0]]) for op in ops if op.kind in ("match", "sub"))
@@ -279,29 +288,5 @@ def _align_anchored(tokens: list[Token], original: list[Word]) -> tuple[list[Op]
 def _align_long(tokens: list[Token], original: list[Word]) -> tuple[list[Op], float]:
     """Return a plain edit-script alignment for inputs too large for the windowed one."""
     word_tokens = [i for i, t in enumerate(tokens) if t.kind == "word"]
-    a = [tokens[i].key for i in word_tokens]
-    b = [w.key for w in original]
-    ops: list[Op] = []
-    cost = 0.0
-    for tag, a0, a1, b0, b1 in Levenshtein.opcodes(a, b):
-        if tag == "equal":
-            ops += [Op("match", word_tokens[a0 + k], (b0 + k, b0 + k + 1)) for k in range(a1 - a0)]
-        elif tag == "replace":
-            pairs = min(a1 - a0, b1 - b0)
-            ops += [Op("sub", word_tokens[a0 + k], (b0 + k, b0 + k + 1)) for k in range(pairs)]
-            ops += [Op("ins", word_tokens[k], None) for k in range(a0 + pairs, a1)]
-            ops += [Op("del", None, (k, k + 1)) for k in range(b0 + pairs, b1)]
-            cost += max(a1 - a0, b1 - b0)
-        elif tag == "insert":
-            ops += [Op("del", None, (b0 + k, b0 + k + 1)) for k in range(b1 - b0)]
-            cost += b1 - b0
-        else:
-            ops += [Op("ins", word_tokens[a0 + k], None) for k in range(a1 - a0)]
-            cost += a1 - a0
-    while ops and ops[0].kind == "del":  # words outside the window are not edits
-        ops.pop(0)
-        cost -= 1
-    while ops and ops[-1].kind == "del":
-        ops.pop()
-        cost -= 1
-    return ops, cost
+    ops, edits, _ = _edit_script([tokens[i].key for i in word_tokens], [w.key for w in original], word_tokens)
+    return ops, float(edits)
