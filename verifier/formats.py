@@ -13,6 +13,7 @@ from urllib.parse import quote as url_quote
 
 from . import __version__
 from .check import FileReport, summary
+from .drift import is_drift
 from .models import Finding
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -67,7 +68,7 @@ def describe(finding: Finding) -> str:
         text = f"“{draft}” is credited to {credited or 'someone'}, but the corpus has these words from " \
                f"{finding.speaker}"
     elif finding.verdict == "drift":
-        kinds = ", ".join(dict.fromkeys(c.kind for c in finding.changes if c.kind not in ("elided", "bracketed")))
+        kinds = ", ".join(dict.fromkeys(c.kind for c in finding.changes if is_drift(c)))
         text = f"“{draft}” differs from what {finding.speaker} said ({kinds})"
     else:
         text = f"“{draft}” was not found in the corpus" + (f" (credited to {credited})" if credited else "")

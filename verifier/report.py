@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 
 from .check import FileReport, summary
+from .drift import is_drift
 from .models import Finding
 
 MARKS = {"verified": "✓", "drift": "~", "misattributed": "✗", "unverified": "?"}
@@ -69,7 +70,7 @@ def finding_lines(finding: Finding, style: Style = _plain) -> list[str]:
     lines.append(f"      credited to: {credited}")
     if finding.speaker:
         lines.append(f"      said by:     {finding.speaker} — {_source_line(finding)}")
-    drift = [c for c in finding.changes if c.kind not in ("elided", "bracketed")]
+    drift = [c for c in finding.changes if is_drift(c)]
     if drift:
         draft = " ".join(finding.quotation.text.split())
         original = " ".join((finding.original or "").split())
