@@ -175,11 +175,7 @@ def _emit(reports: list, errors: list[str], fmt: str) -> None:
     else:
         from .report import to_text, wants_colour
 
-        click.echo(to_text(reports, click.style if wants_colour(sys.stdout) else _plain_style))
-
-
-def _plain_style(text: str, **_: object) -> str:
-    return text
+        click.echo(to_text(reports, click.style) if wants_colour(sys.stdout) else to_text(reports))
 
 
 def _open_writable(path: str):
@@ -231,12 +227,12 @@ def ingest(article: str, publisher: str, title: str, date: str | None, url: str 
 @click.option("--offset", default=0, help="Skip this many quotes first.")
 def list_quotes(corpus_path: str | None, speaker: str | None, limit: int, offset: int) -> None:
     """List stored quotes with speaker and source."""
-    from .judge import speakers_for
+    from .judge import people_named
 
     with _open_corpus(corpus_path) as db:
         speaker_id = None
         if speaker:
-            found = [s for s, how in speakers_for(db, speaker) if how != "affiliation"]
+            found = people_named(db, speaker)
             if not found:
                 _fail(f"no speaker called {speaker!r} in the corpus")
             speaker_id = found[0].id

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from .check import quotations_in
 from .corpus import Corpus, QuoteRecord, slug
-from .judge import PRONOUNS, speakers_for
+from .judge import PRONOUNS, people_named
 from .models import Source, Speaker
 from .read import Document
 
@@ -22,7 +22,7 @@ class IngestResult:
 
 def _speaker_for(corpus: Corpus, name: str, new: dict[str, Speaker]) -> Speaker:
     """Return the corpus speaker a name means, or a new one made from it."""
-    known = [s for s, how in speakers_for(corpus, name) if how != "affiliation"]
+    known = people_named(corpus, name)
     if known:
         return known[0]
     speaker_id = slug(name)

@@ -63,6 +63,12 @@ def speakers_for(corpus: Corpus, name: str) -> list[tuple[Speaker, str]]:
     return []
 
 
+def people_named(corpus: Corpus, name: str) -> list[Speaker]:
+    """Return the speakers a name or alias means as a person, leaving out institution credit
+    ("DHS" is not a name for Jeh Johnson)."""
+    return [speaker for speaker, how in speakers_for(corpus, name) if how != "affiliation"]
+
+
 def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> Credit:
     """Return whether the draft's attribution credits the words to the right person."""
     if attribution is None:

@@ -669,14 +669,14 @@ def _page_template() -> str:
 def _search(db: Corpus, q: str | None, speaker: str | None, limit: int, offset: int) -> dict:
     """Return one page of search (or listing) results as the API object."""
     from .align import draft_tokens
-    from .judge import speakers_for
+    from .judge import people_named
     from .match import candidates, score_alignment
 
     speaker_id = None
     if speaker:
         found = db.speaker(speaker)
         if found is None:
-            named = [s for s, how in speakers_for(db, speaker) if how != "affiliation"]
+            named = people_named(db, speaker)
             if not named:
                 raise Problem(404, "Not Found", f"no speaker called {speaker!r} in the corpus")
             found = named[0]
