@@ -12,7 +12,7 @@ from .align import draft_tokens
 from .attribute import attribute_quotations
 from .corpus import Corpus
 from .find import find_quotations
-from .judge import judge, speakers_for
+from .judge import judge, matches, speakers_for
 from .match import best_alignments
 from .models import Attribution, Finding, Quotation
 from .read import Document
@@ -141,7 +141,7 @@ def check_quotation(quotation: Quotation, attribution: Attribution | None, corpu
         return None
     credited = attribution.name if attribution and attribution.name else None
     speaker_ids = [s.id for s, _ in speakers_for(corpus, credited)] if credited else []
-    alignments = best_alignments(corpus, tokens, speaker_ids)
+    alignments = best_alignments(corpus, tokens, speaker_ids, accept=lambda scored: matches(scored, tokens))
     return judge(quotation, attribution, tokens, alignments, corpus)
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .align import MATCH_COST, Op, Token, align, original_words
+from .align import GAP_EXTEND, MATCH_COST, SPELLING_COST, Op, Token, align, original_words
 from .corpus import Corpus
 from .drift import changes as drift_changes
 from .models import Alignment, CorpusQuote
@@ -250,11 +251,23 @@ def coverage_bound(tokens: list[Token], text: str) -> float:
     return shared / sum(draft.values())
 
 
-def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = ()) -> list[Scored]:
+def cost_floor(tokens: list[Token], text: str) -> float:
+    """Return a lower bound on the cost of any alignment of the draft tokens with a quote's text:
+    every word the two share matches, every other draft word costs the cheapest edit."""
+    words = sum(t.kind == "word" for t in tokens)
+    shared = round(coverage_bound(tokens, text) * words)
+    return MATCH_COST * shared + min(SPELLING_COST, GAP_EXTEND) * (words - shared)
+
+
+def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = (),
+                    accept: Callable[[Scored], bool] | None = None) -> list[Scored]:
     """Return full alignments for the most promising candidates, best first.
 
     Candidates that could not reach the coverage a match needs, whatever the
-    alignment, are dropped before the (costly) word alignment.
+    alignment, are dropped before the (costly) word alignment. With `accept`
+    (the judge's test for a match), a candidate is not aligned once an accepted
+    alignment costs less than any alignment with it could: only the accepted
+    alignments of least cost, and those tied with them, decide a verdict.
     """
     n_words = sum(t.kind == "word" for t in tokens)
     needed = 1.0 if n_words <= SHORT_QUOTE_WORDS else MIN_COVERAGE
@@ -272,7 +285,15 @@ def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] 
         found,
         key=lambda q: -fuzz.partial_ratio(query, index_text(q.text)),
     )[: max(ALIGNED, len(speaker_ids) and ALIGNED * 2)]
-    scored = [score_alignment(tokens, q) for q in quick]
+    scored = []
+    bound = math.inf  # cost of the cheapest accepted alignment so far
+    for quote in quick:
+        if accept is not None and cost_floor(tokens, quote.text) > bound:
+            continue
+        aligned = score_alignment(tokens, quote)
+        scored.append(aligned)
+        if accept is not None and aligned.cost < bound and accept(aligned):
+            bound = aligned.cost
     # fewest edits first; then the quote the draft covers most of (a nested quote before its host)
     scored.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
     return scored
