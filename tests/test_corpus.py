@@ -97,3 +97,39 @@ def test_adding_the_same_quote_twice_stores_it_once(tmp_path):
         assert corpus.add(*args) == 1
         assert corpus.add(*args) == 0
         assert corpus.stats()["quotes"] == 1
+
+
+def _record(text: str):
+    from verifier.corpus import QuoteRecord
+    from verifier.models import Source, Speaker
+
+    return [Speaker("s", "Some One")], [Source("src", "P", "T")], [QuoteRecord(text, "s", "src")]
+
+
+def test_a_reader_sees_quotes_another_connection_adds_after_it_cached_reads(tmp_path):
+    from verifier.align import draft_tokens
+    from verifier.match import best_alignments
+
+    path = tmp_path / "c.db"
+    with Corpus.open(path, create=True) as writer:
+        writer.add(*_record("Nobody said anything about the harbour bridge today."))
+    reader = Corpus.open(path, readonly=True)
+    tokens = draft_tokens("somebody said anything about the harbour bridge today")
+    assert [s.alignment.quote.text for s in best_alignments(reader, tokens)] == [
+        "Nobody said anything about the harbour bridge today."]
+    with Corpus.open(path) as writer:
+        writer.add(*_record("Somebody said anything about the harbour bridge today."))
+    found = best_alignments(reader, tokens)
+    assert found[0].alignment.quote.text == "Somebody said anything about the harbour bridge today."
+    assert reader.document_frequencies(["bridge"]) == {"bridge": 2}
+    reader.close()
+
+
+def test_a_corpus_sees_its_own_writes_after_caching_reads(tmp_path):
+    with Corpus.open(tmp_path / "c.db", create=True) as corpus:
+        corpus.add(*_record("Only the harbour bridge matters."))
+        assert corpus.document_frequencies(["harbour", "ferry"]) == {"harbour": 1}
+        assert corpus.quote_count() == 1
+        corpus.add(*_record("The ferry and the harbour both matter."))
+        assert corpus.document_frequencies(["harbour", "ferry"]) == {"harbour": 2, "ferry": 1}
+        assert corpus.quote_count() == 2

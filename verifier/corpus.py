@@ -90,6 +90,13 @@ class Corpus:
         self._speakers: dict[str, Speaker] = {}
         self._sources: dict[str, Source] = {}
         self._named: dict[str, list[tuple[Speaker, str]]] = {}  # name key -> speakers, until the next add
+        # Reads a check repeats (document frequencies, quote texts and records), kept until this
+        # connection writes or `PRAGMA data_version` shows another connection has committed.
+        self._df: dict[str, int | None] = {}
+        self._texts: dict[int, str] = {}
+        self._records: dict[int, CorpusQuote] = {}
+        self._data_version: int | None = None
+        self._quote_count: int | None = None
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -176,15 +183,18 @@ class Corpus:
     def add(self, speakers: Iterable[Speaker] = (), sources: Iterable[Source] = (),
             quotes: Iterable[QuoteRecord] = ()) -> int:
         """Store speakers, sources and quotes in one transaction; return how many quotes were new."""
-        with self.conn:
-            for speaker in speakers:
-                self._put_speaker(speaker)
-            for source in sources:
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
-                    (source.id, source.publisher, source.title, source.date, source.url),
-                )
-            return self._put_quotes(quotes)
+        try:
+            with self.conn:
+                for speaker in speakers:
+                    self._put_speaker(speaker)
+                for source in sources:
+                    self.conn.execute(
+                        "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
+                        (source.id, source.publisher, source.title, source.date, source.url),
+                    )
+                return self._put_quotes(quotes)
+        finally:
+            self._forget()  # committed or rolled back, what was cached may be out of date
 
     def _put_speaker(self, speaker: Speaker) -> None:
         self.conn.execute(
@@ -197,8 +207,7 @@ class Corpus:
         rows += [(name_key(a), speaker.id, a, "affiliation") for a in speaker.affiliations]
         self.conn.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)",
                               [r for r in rows if r[0]])
-        self._speakers.pop(speaker.id, None)
-        self._named.clear()
+        self._forget()
 
     def _put_quotes(self, quotes: Iterable[QuoteRecord]) -> int:
         added = 0
@@ -253,6 +262,7 @@ class Corpus:
         `indexed[i]` is `index_text(rows[i][1])`. Row ids are assigned here so the
         quote table and the full-text index are each filled with one executemany.
         """
+        self._forget()
         if not rows:
             return 0
         top = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM quotes").fetchone()[0]
@@ -320,6 +330,7 @@ class Corpus:
 
     def put_sources(self, sources: Iterable[Source]) -> None:
         """Store sources that are not stored yet, inside the caller's transaction (returns nothing)."""
+        self._forget()
         self.conn.executemany("INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?, ?)",
                               [(s.id, s.publisher, s.title, s.date, s.url) for s in sources])
 
@@ -400,23 +411,53 @@ class Corpus:
 
     def quotes_by_rowid(self, rowids: list[int]) -> list[CorpusQuote]:
         """Return the quotes with these row ids, in the order given."""
-        if not rowids:
-            return []
-        marks = ",".join("?" * len(rowids))
-        rows = {
-            r[0]: r for r in self.conn.execute(
-                "SELECT rowid, id, text, speaker_id, source_id, context, relayed_by FROM quotes"
-                f" WHERE rowid IN ({marks})", rowids)
-        }
-        return [self._quote(rows[i]) for i in rowids if i in rows]
+        self._fresh()
+        missing = [i for i in dict.fromkeys(rowids) if i not in self._records]
+        if missing:
+            self._bound(self._records)
+            for row in self._rows_in("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by"
+                                     " FROM quotes WHERE rowid IN ({marks})", missing):
+                self._records[row[0]] = self._quote(row)
+        return [self._records[i] for i in rowids if i in self._records]
 
     def quote_texts(self, rowids: list[int]) -> dict[int, str]:
         """Return {row id: quote text} for the stored quotes among these row ids."""
-        return dict(self._rows_in("SELECT rowid, text FROM quotes WHERE rowid IN ({marks})", rowids))
+        self._fresh()
+        missing = [i for i in dict.fromkeys(rowids) if i not in self._texts]
+        if missing:
+            self._bound(self._texts)
+            self._texts.update(self._rows_in("SELECT rowid, text FROM quotes WHERE rowid IN ({marks})", missing))
+        return {i: self._texts[i] for i in rowids if i in self._texts}
 
     def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """Return how many quotes hold each term (absent terms are left out)."""
-        return dict(self._rows_in("SELECT term, df FROM terms WHERE term IN ({marks})", list(dict.fromkeys(terms))))
+        self._fresh()
+        terms = list(dict.fromkeys(terms))
+        missing = [t for t in terms if t not in self._df]
+        if missing:
+            self._bound(self._df)
+            found = dict(self._rows_in("SELECT term, df FROM terms WHERE term IN ({marks})", missing))
+            self._df.update((t, found.get(t)) for t in missing)
+        return {t: df for t in terms if (df := self._df[t]) is not None}
+
+    READ_CACHE_ENTRIES = 200_000  # per cache; past it the cache starts again
+
+    def _bound(self, cache: dict) -> None:
+        if len(cache) > self.READ_CACHE_ENTRIES:
+            cache.clear()
+
+    def _fresh(self) -> None:
+        """Forget cached reads if another connection has committed since they were made."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._data_version = version
+            self._forget()
+
+    def _forget(self) -> None:
+        """Drop every cached read (after a write on this connection, which `data_version` does not show)."""
+        for cache in (self._speakers, self._sources, self._named, self._df, self._texts, self._records):
+            cache.clear()
+        self._quote_count = None
 
     def match_rowids(self, fts_query: str, limit: int, ranked: bool = True) -> list[int]:
         """Return row ids of quotes matching an FTS5 query, best bm25 first when `ranked`.
@@ -430,7 +471,8 @@ class Corpus:
 
     def quote_count(self) -> int:
         """Return about how many quotes are stored (the largest row id; cached for this connection)."""
-        if getattr(self, "_quote_count", None) is None:
+        self._fresh()
+        if self._quote_count is None:
             self._quote_count = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM quotes").fetchone()[0]
         return self._quote_count
 
