@@ -262,6 +262,18 @@ def test_a_missing_migration_step_is_one_line(copy_of_seed, monkeypatch):
         Corpus.open(copy_of_seed)
 
 
+def test_a_version_1_corpus_gets_the_alias_index_and_reads_aliases_through_it(copy_of_seed):
+    with closing(sqlite3.connect(copy_of_seed)) as conn, conn:
+        conn.execute("DROP INDEX aliases_speaker")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with Corpus.open(copy_of_seed, readonly=True) as db:
+        assert db.meta("schema_version") == str(SCHEMA_VERSION)
+        plan = db.conn.execute("EXPLAIN QUERY PLAN SELECT alias FROM aliases WHERE speaker_id=? AND kind='alias'",
+                               ("x",)).fetchall()
+        assert "INDEX aliases_speaker" in " ".join(str(row[-1]) for row in plan)
+        assert "the spokesman" in db.speaker("josh-earnest").aliases
+
+
 def test_concurrent_openers_migrate_once(copy_of_seed):
     make_version_0(copy_of_seed)
     procs = [subprocess.Popen([sys.executable, "-m", "verifier", "corpus", "stats", "--corpus", str(copy_of_seed)],

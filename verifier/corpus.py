@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from .models import CorpusQuote, Source, Speaker
 from .normalize import fold, index_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -35,6 +35,7 @@ CREATE INDEX IF NOT EXISTS speakers_qid ON speakers(qid);
 CREATE TABLE IF NOT EXISTS aliases (
     key TEXT NOT NULL, speaker_id TEXT NOT NULL, alias TEXT NOT NULL, kind TEXT NOT NULL,
     PRIMARY KEY (key, speaker_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS aliases_speaker ON aliases(speaker_id);
 CREATE TABLE IF NOT EXISTS quotes (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, text TEXT NOT NULL,
     speaker_id TEXT NOT NULL, source_id TEXT NOT NULL, context TEXT, relayed_by TEXT);

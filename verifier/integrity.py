@@ -131,8 +131,13 @@ def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
     conn.executemany("INSERT INTO terms VALUES (?, ?)", sorted(df.items()))
 
 
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Version 1 -> 2: index aliases by speaker (reading a speaker's aliases scanned the whole table)."""
+    conn.execute("CREATE INDEX IF NOT EXISTS aliases_speaker ON aliases(speaker_id)")
+
+
 # MIGRATIONS[n] upgrades a database from version n to n + 1 inside the caller's transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _migrate_0_to_1}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
 
 
 def migrate(path: str, target: int) -> int:
