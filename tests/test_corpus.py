@@ -72,6 +72,13 @@ def test_default_corpus_is_built_on_first_use_and_rebuilt_when_records_change(tm
         assert corpus.stats()["quotes"] == 16
 
 
+def test_default_corpus_is_rebuilt_when_the_tokeniser_reads_words_differently(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUOTECHECK_CACHE_DIR", str(tmp_path / "cache"))
+    first = default_corpus_path()
+    monkeypatch.setattr("verifier.records.index_text", lambda text: text.lower())
+    assert default_corpus_path() != first
+
+
 def test_broken_records_name_the_file_and_line(tmp_path):
     records = tmp_path / "records"
     shutil.copytree(records_dir(), records)

@@ -15,8 +15,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from .corpus import SCHEMA_VERSION, Corpus, CorpusError, QuoteRecord
+from .corpus import SCHEMA_VERSION, Corpus, CorpusError, QuoteRecord, name_key
 from .models import Source, Speaker
+from .normalize import index_text
 
 RECORD_FILES = ("speakers.jsonl", "sources.jsonl", "quotes.jsonl")
 
@@ -86,9 +87,17 @@ def load_records(folder: Path) -> tuple[list[Speaker], list[Source], list[QuoteR
     return speakers, sources, quotes
 
 
+# Text exercising what the tokeniser decides (contractions, apostrophes, hyphens, numbers, accents,
+# brackets, spaces): when its words change, so does the database built from the records.
+TOKENISER_PROBE = ("We’re not backing off — he’s “deporting” 2,000 people [with reform]… "
+                   "Sen. Harry Reid (D-Nev.) can't; O'Malley's well-known café\u00a0isn’t 3.5% there")
+
+
 def records_hash(folder: Path) -> str:
-    """Return a short hash of the record files and schema version (it names the built database)."""
+    """Return a short hash of the record files, the schema version and how the tokeniser reads a probe
+    text (it names the built database, so a database built by older code is not reused)."""
     digest = hashlib.sha256(str(SCHEMA_VERSION).encode())
+    digest.update(f"{index_text(TOKENISER_PROBE)}|{name_key(TOKENISER_PROBE)}".encode())
     for name in RECORD_FILES:
         digest.update((folder / name).read_bytes())
     return digest.hexdigest()[:12]
