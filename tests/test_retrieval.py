@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from verifier import match
 from verifier.align import draft_tokens
 from verifier.check import check_quotation
 from verifier.corpus import Corpus
-from verifier.match import best_alignments, candidates, fts_queries
+from verifier.match import best_alignments, candidates, fts_queries, phrase_rowids
 from verifier.models import Attribution, Quotation
 from verifier.transfer import import_files
 
@@ -143,3 +144,25 @@ def test_words_from_nowhere_find_nothing_close(generated):
         draft = gen.nowhere("Someone").text
         finding = check_quotation(Quotation(draft, 0, len(draft)), Attribution("Someone", "Someone", "said"), corpus)
         assert finding is None or finding.verdict == "unverified", draft
+
+
+@pytest.mark.parametrize("window_fetch", [64, 2])
+def test_phrase_windows_find_exactly_the_quotes_holding_the_whole_phrases(generated, monkeypatch, window_fetch):
+    corpus, rows = generated
+    monkeypatch.setattr(match, "RARE_AND_MAX_DF", 0)  # always the phrase look-up, never the rare words
+    monkeypatch.setattr(match, "WINDOW_FETCH", window_fetch)  # 2: windows in too many quotes, whole phrases
+    checked = 0
+    for n, (text, _) in enumerate(_sample(rows, 8, k=300, min_words=12)):
+        words = _words(text)
+        draft = " ".join(words[:5] if n % 2 else words[:4] + ["…"] + words[6:11])
+        tokens = draft_tokens(draft)
+        runs = match._segments(tokens)
+        frequencies = corpus.document_frequencies(k for run in runs for k in run)
+        if min(frequencies.values()) < 8:
+            continue  # a rare word pins the quote down; these drafts are of common words only
+        whole = " AND ".join('"' + " ".join(run) + '"' for run in runs)
+        expected = corpus.match_rowids(whole, 20, ranked=False)
+        assert phrase_rowids(corpus, tokens, 20) == expected
+        assert expected  # the draft's own quote holds both runs
+        checked += 1
+    assert checked >= 10

@@ -92,7 +92,9 @@ class Corpus:
         self._sources: dict[str, Source] = {}
         self._named: dict[str, list[tuple[Speaker, str]]] = {}  # name key -> speakers, until the next add
         # Reads a check repeats (document frequencies, quote texts and records), kept until this
-        # connection writes or `PRAGMA data_version` shows another connection has committed.
+        # connection writes or `PRAGMA data_version` shows another connection has committed (looked at
+        # once per quotation, in document_frequencies; quotes are never changed or deleted, so a row
+        # id's text cannot go stale).
         self._df: dict[str, int | None] = {}
         self._texts: dict[int, str] = {}
         self._records: dict[int, CorpusQuote] = {}
@@ -411,8 +413,8 @@ class Corpus:
             yield self._quote(row)
 
     def quotes_by_rowid(self, rowids: list[int]) -> list[CorpusQuote]:
-        """Return the quotes with these row ids, in the order given."""
-        self._fresh()
+        """Return the quotes with these row ids, in the order given (records as of the last
+        `document_frequencies` call, which notices other connections' commits)."""
         missing = [i for i in dict.fromkeys(rowids) if i not in self._records]
         if missing:
             self._bound(self._records)
@@ -423,7 +425,6 @@ class Corpus:
 
     def quote_texts(self, rowids: list[int]) -> dict[int, str]:
         """Return {row id: quote text} for the stored quotes among these row ids."""
-        self._fresh()
         missing = [i for i in dict.fromkeys(rowids) if i not in self._texts]
         if missing:
             self._bound(self._texts)
@@ -472,7 +473,6 @@ class Corpus:
 
     def quote_count(self) -> int:
         """Return about how many quotes are stored (the largest row id; cached for this connection)."""
-        self._fresh()
         if self._quote_count is None:
             self._quote_count = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM quotes").fetchone()[0]
         return self._quote_count

@@ -34,6 +34,8 @@ WIDE_CANDIDATES = 200  # looked through for the credited speaker's quotes
 RARE_AND_TERMS = 3  # a phrase look-up asks for its rarest words together instead...
 RARE_AND_MAX_DF = 5_000  # ...when the third rarest is held by at most this many quotes
 EDITED_PHRASE_WORDS = 8  # up to this many words, a quotation is also looked up by phrases
+PHRASE_WINDOW = 3  # a longer run of words is first asked for as its 3 rarest consecutive words...
+WINDOW_FETCH = 64  # ...and as a whole only when that window is in this many quotes or more
 ALIGNED = 4
 
 
@@ -86,6 +88,52 @@ def fts_queries(corpus: Corpus, tokens: list[Token]) -> list[tuple[str, bool]]:
     return [(" AND ".join(_phrase(seg) for seg in segments), False)]
 
 
+def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int) -> list[int]:
+    """Return row ids of up to `limit` quotes holding each run of the quotation's words as a phrase
+    (or its rarest words, see `fts_queries`), in row id order.
+
+    FTS5 reads every posting of every word in a phrase, so a phrase with "the" and
+    "of" in it reads most of the index. A window of each run's rarest consecutive
+    words is asked for first; when few quotes hold it, their own words show which
+    hold the whole run, and the whole phrase is never looked up.
+    """
+    found: list[int] = []
+    for query, _ in fts_queries(corpus, tokens):
+        segments = _segments(tokens)
+        if " AND ".join(_phrase(seg) for seg in segments) != query or all(
+                len(seg) <= PHRASE_WINDOW for seg in segments):
+            found += corpus.match_rowids(query, limit, ranked=False)
+            continue
+        frequencies = corpus.document_frequencies(k for seg in segments for k in seg)
+        windows = " AND ".join(_phrase(_cheapest_window(seg, frequencies)) for seg in segments)
+        rows = corpus.match_rowids(windows, WINDOW_FETCH, ranked=False)
+        if len(rows) >= WINDOW_FETCH:
+            found += corpus.match_rowids(query, limit, ranked=False)
+            continue
+        texts = corpus.quote_texts(rows)
+        found += [r for r in rows if r in texts and _holds_runs(texts[r], segments)][:limit]
+    return found
+
+
+def _cheapest_window(run: list[str], frequencies: dict[str, int]) -> list[str]:
+    """Return the few consecutive words of a run to ask for first: its rarest word when fewer than
+    WINDOW_FETCH quotes hold it, else the PHRASE_WINDOW words whose postings are fewest (a shorter run whole)."""
+    rarest = min(run, key=lambda k: frequencies.get(k, 0))
+    if frequencies.get(rarest, 0) < WINDOW_FETCH:
+        return [rarest]
+    if len(run) <= PHRASE_WINDOW:
+        return run
+    starts = range(len(run) - PHRASE_WINDOW + 1)
+    best = min(starts, key=lambda i: sum(frequencies.get(k, 0) for k in run[i:i + PHRASE_WINDOW]))
+    return run[best:best + PHRASE_WINDOW]
+
+
+def _holds_runs(text: str, runs: list[list[str]]) -> bool:
+    """Return True when a quote's words hold each run of keys consecutively."""
+    hay = "\x1f" + "\x1f".join(w.key for w in _quote_words(text)[0]) + "\x1f"
+    return all(("\x1f" + "\x1f".join(run) + "\x1f") in hay for run in runs)
+
+
 def _rarest(frequencies: dict[str, int], keys: list[str], count: int) -> list[str]:
     """Return up to `count` distinct keys with the lowest document frequency, rarest first."""
     return sorted({k for k in keys if k in frequencies}, key=lambda k: (frequencies[k], k))[:count]
@@ -117,6 +165,31 @@ def _one_word_changed(keys: list[str], frequencies: dict[str, int]) -> str:
         runs = [run for run in (keys[:i], keys[i + 1:]) if run]
         parts.append("(" + " AND ".join(_phrase(run) for run in runs) + ")")
     return " OR ".join(parts)
+
+
+def _one_word_changed_rowids(corpus: Corpus, tokens: list[Token], keys: list[str], frequencies: dict[str, int],
+                             limit: int) -> list[int]:
+    """Return row ids of quotes that may hold the quotation with one word replaced, added or left out.
+
+    Whichever word changed, one half of the quotation is intact, so the quotes
+    holding a window of either half as a phrase include every such quote; those
+    that hold all the quotation's words but one are kept. When a window is in
+    too many quotes to read, falls back to the phrases of `_one_word_changed`.
+    """
+    query = _one_word_changed(keys, frequencies)
+    if " OR (" not in query or "AND" not in query.split(" OR ")[1]:  # the rare words' query: cheap
+        return corpus.match_rowids(query, limit, ranked=False)
+    half = len(keys) // 2
+    rows: list[int] = []
+    for part in (keys[:half], keys[half:]):
+        window = _phrase(_cheapest_window(part, frequencies))
+        found = corpus.match_rowids(window, WINDOW_FETCH, ranked=False)
+        if len(found) >= WINDOW_FETCH:
+            return corpus.match_rowids(query, limit, ranked=False)
+        rows += found
+    near = (len(keys) - 1) / len(keys)
+    texts = corpus.quote_texts(rows)
+    return [r for r in dict.fromkeys(rows) if r in texts and coverage_bound(tokens, texts[r]) >= near][:limit]
 
 
 def _vote_terms(frequencies: dict[str, int], keys: list[str]) -> list[str]:
@@ -166,8 +239,7 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
     voted = len(terms) >= min(2, len(set(keys)))
     if len(keys) <= EDITED_PHRASE_WORDS or not voted:
         # exact phrases first: for a short quotation they are the only matches the judge accepts
-        for query, _ in fts_queries(corpus, tokens):
-            found += corpus.match_rowids(query, limit, ranked=False)
+        found += phrase_rowids(corpus, tokens, limit)
     edited = not found and SHORT_QUOTE_WORDS < len(keys) <= EDITED_PHRASE_WORDS and len(_segments(tokens)) == 1
     if voted:
         weights = [math.log(1 + total / frequencies[k]) for k in terms]
@@ -178,7 +250,7 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
     if edited and not any(coverage_bound(tokens, text) >= near for text in corpus.quote_texts(found).values()):
         # the one-word-changed phrases read many postings: only when the vote found no quote
         # holding all the draft's words but one (what those phrases look for)
-        found += corpus.match_rowids(_one_word_changed(keys, frequencies), limit, ranked=False)
+        found += _one_word_changed_rowids(corpus, tokens, keys, frequencies, limit)
     found = list(dict.fromkeys(found))
     if not speaker_ids:
         return found[:CANDIDATES]
