@@ -357,14 +357,18 @@ def main() -> None:
             if i in wanted:
                 originals[i] = json.loads(line)["quotation"]
     hits = 0
-    for i, (score, _, _) in brute_best.items():
+    misses = []
+    for i, (score, _, brute_text) in brute_best.items():
         top = checked["top"][i]
-        if top is None:
-            continue
         source = originals[queries[i].source_quote]
         key = fast_index_text(queries[i].text)
-        if top == source or fuzz.partial_ratio(key, fast_index_text(top)) >= score:
+        if top is not None and (top == source or fuzz.partial_ratio(key, fast_index_text(top)) >= score):
             hits += 1
+        else:
+            misses.append(f"  missed ({queries[i].kind}): {queries[i].text!r}\n    brute force {score:.0f}: "
+                          f"{brute_text[:120]!r}\n    indexed: {top[:120] if top else None!r}")
+    if misses:
+        print("recall misses (indexed top-1 worse than brute force's):", *misses, sep="\n", file=sys.stderr)
     recall = hits / max(len(brute_best), 1)
     from_corpus = [i for i, q in enumerate(queries) if q.source_quote is not None]
     source_at_1 = sum(checked["top"][i] == originals[queries[i].source_quote] for i in from_corpus) / len(from_corpus)

@@ -166,3 +166,27 @@ def test_phrase_windows_find_exactly_the_quotes_holding_the_whole_phrases(genera
         assert expected  # the draft's own quote holds both runs
         checked += 1
     assert checked >= 10
+
+
+def test_an_added_rare_word_does_not_hide_the_original_when_few_words_can_be_voted_on(generated, monkeypatch):
+    corpus, rows = generated
+    monkeypatch.setattr(match, "POSTINGS_BUDGET", 30)  # as at a million quotes: only the rarest words vote
+    df: dict[str, int] = {}
+    for text, _ in rows:
+        for word in set(match.index_text(text).split()):
+            df[word] = df.get(word, 0) + 1
+    added = sorted(w for w, n in df.items() if 3 <= n <= 5)  # rarer than the draft's own words
+    drafts = []
+    for text, _ in rows:  # ten words in a row, none of them rare
+        words = _words(text)
+        for start in range(len(words) - 10):
+            stretch = words[start:start + 10]
+            if all(df.get(k, 0) >= 8 for w in stretch for k in match.index_text(w).split()):
+                drafts.append((text, stretch))
+                break
+    assert len(drafts) >= 20
+    found = 0
+    for n, (text, stretch) in enumerate(drafts[:20]):
+        draft = " ".join(stretch[:7] + [added[n % len(added)]] + stretch[7:])
+        found += _top(corpus, draft) == text
+    assert found >= 19

@@ -37,6 +37,8 @@ RARE_AND_MAX_DF = 5_000  # ...when the third rarest is held by at most this many
 EDITED_PHRASE_WORDS = 8  # up to this many words, a quotation is also looked up by phrases
 PHRASE_WINDOW = 3  # a longer run of words is first asked for as its 3 rarest consecutive words...
 WINDOW_FETCH = 64  # ...and as a whole only when that window is in this many quotes or more
+SECOND_LOOK_STRETCH = 4  # when the vote finds nothing close, windows of 4-word stretches...
+SECOND_LOOK_WINDOWS = 3  # ...the 3 cheapest of them
 ALIGNED = 4
 
 
@@ -116,17 +118,50 @@ def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int) -> list[int]:
     return found
 
 
-def _cheapest_window(run: list[str], frequencies: dict[str, int]) -> list[str]:
+def _cheapest_window(run: list[str], frequencies: dict[str, int]) -> list[str] | None:
     """Return the few consecutive words of a run to ask for first: its rarest word when fewer than
-    WINDOW_FETCH quotes hold it, else the PHRASE_WINDOW words whose postings are fewest (a shorter run whole)."""
-    rarest = min(run, key=lambda k: frequencies.get(k, 0))
-    if frequencies.get(rarest, 0) < WINDOW_FETCH:
+    WINDOW_FETCH quotes hold it, else the PHRASE_WINDOW words whose postings are fewest (a shorter run
+    whole); None when every such window has a word no quote holds."""
+    held = [k for k in run if k in frequencies]
+    if not held:
+        return None
+    rarest = min(held, key=lambda k: frequencies[k])
+    if frequencies[rarest] < WINDOW_FETCH:
         return [rarest]
-    if len(run) <= PHRASE_WINDOW:
-        return run
-    starts = range(len(run) - PHRASE_WINDOW + 1)
-    best = min(starts, key=lambda i: sum(frequencies.get(k, 0) for k in run[i:i + PHRASE_WINDOW]))
-    return run[best:best + PHRASE_WINDOW]
+    size = min(PHRASE_WINDOW, len(run))
+    costs = {i: sum(frequencies.get(k, 0) for k in run[i:i + size]) for i in range(len(run) - size + 1)
+             if all(k in frequencies for k in run[i:i + size])}
+    if not costs:
+        return None
+    best = min(costs, key=lambda i: (costs[i], i))
+    return run[best:best + size]
+
+
+def _window_rowids(corpus: Corpus, tokens: list[Token], frequencies: dict[str, int], stretch: int, most: int,
+                   needed: float) -> tuple[list[int], bool]:
+    """Return row ids of quotes holding the cheapest window (see `_cheapest_window`) of some stretch of
+    `stretch` consecutive words of the quotation and at least `needed` of its words, and whether every
+    window was read whole (False when one was in WINDOW_FETCH quotes or more, and left out).
+
+    Only the `most` cheapest stretches are looked up. A quotation with a few words changed
+    still has stretches intact, so its original holds one of their windows.
+    """
+    windows = []
+    for run in _segments(tokens):
+        for i in range(0, len(run), stretch):
+            window = _cheapest_window(run[i:i + stretch], frequencies)
+            if window:
+                windows.append((sum(frequencies[k] for k in window), window))
+    rows: list[int] = []
+    whole = True
+    for _, window in sorted(windows)[:most]:
+        found = corpus.match_rowids(_phrase(window), WINDOW_FETCH, ranked=False)
+        if len(found) >= WINDOW_FETCH:
+            whole = False
+            continue
+        rows += found
+    texts = corpus.quote_texts(rows)
+    return [r for r in dict.fromkeys(rows) if r in texts and coverage_bound(tokens, texts[r]) >= needed], whole
 
 
 def _holds_runs(text: str, runs: list[list[str]]) -> bool:
@@ -180,17 +215,11 @@ def _one_word_changed_rowids(corpus: Corpus, tokens: list[Token], keys: list[str
     query = _one_word_changed(keys, frequencies)
     if " OR (" not in query or "AND" not in query.split(" OR ")[1]:  # the rare words' query: cheap
         return corpus.match_rowids(query, limit, ranked=False)
-    half = len(keys) // 2
-    rows: list[int] = []
-    for part in (keys[:half], keys[half:]):
-        window = _phrase(_cheapest_window(part, frequencies))
-        found = corpus.match_rowids(window, WINDOW_FETCH, ranked=False)
-        if len(found) >= WINDOW_FETCH:
-            return corpus.match_rowids(query, limit, ranked=False)
-        rows += found
     near = (len(keys) - 1) / len(keys)
-    texts = corpus.quote_texts(rows)
-    return [r for r in dict.fromkeys(rows) if r in texts and coverage_bound(tokens, texts[r]) >= near][:limit]
+    rows, whole = _window_rowids(corpus, tokens, frequencies, math.ceil(len(keys) / 2), 2, near)
+    if not whole:
+        return corpus.match_rowids(query, limit, ranked=False)
+    return rows[:limit]
 
 
 def _vote_terms(frequencies: dict[str, int], keys: list[str]) -> list[str]:
@@ -252,6 +281,12 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
         # the one-word-changed phrases read many postings: only when the vote found no quote
         # holding all the draft's words but one (what those phrases look for)
         found += _one_word_changed_rowids(corpus, tokens, keys, frequencies, limit)
+    elif len(keys) > EDITED_PHRASE_WORDS and not any(
+            coverage_bound(tokens, text) >= MIN_COVERAGE for text in corpus.quote_texts(found).values()):
+        # a rare word the draft changed or added can draw the vote to quotes that merely share it:
+        # ask for windows of the draft's own stretches, and put what holds enough of its words first
+        found = _window_rowids(corpus, tokens, frequencies, SECOND_LOOK_STRETCH, SECOND_LOOK_WINDOWS,
+                               MIN_COVERAGE)[0][:limit] + found
     found = list(dict.fromkeys(found))
     if not speaker_ids:
         return found[:CANDIDATES]
