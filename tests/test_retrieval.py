@@ -190,3 +190,20 @@ def test_an_added_rare_word_does_not_hide_the_original_when_few_words_can_be_vot
         draft = " ".join(stretch[:7] + [added[n % len(added)]] + stretch[7:])
         found += _top(corpus, draft) == text
     assert found >= 19
+
+
+def test_the_vote_over_cached_postings_ranks_as_the_index_query_does(generated, monkeypatch):
+    corpus, rows = generated
+    rng = random.Random(4)
+    checked = 0
+    for text, _ in _sample(rows, 10, k=40, min_words=12):
+        keys = list(dict.fromkeys(match.index_text(text).split()))
+        frequencies = corpus.document_frequencies(keys)
+        terms = [k for k in keys if frequencies.get(k, 0) <= corpus.SMALL_POSTINGS][:6]
+        weights = [rng.choice([1.0, 2.5, 7.25]) for _ in terms]  # ties on purpose
+        in_python = corpus.vote_rowids(terms, weights, 20)
+        monkeypatch.setattr(corpus, "SMALL_POSTINGS", 0)
+        assert corpus.vote_rowids(terms, weights, 20) == in_python
+        monkeypatch.undo()
+        checked += bool(in_python)
+    assert checked >= 30

@@ -92,12 +92,12 @@ class Corpus:
         self._sources: dict[str, Source] = {}
         self._named: dict[str, list[tuple[Speaker, str]]] = {}  # name key -> speakers, until the next add
         # Reads a check repeats (document frequencies, quote texts and records), kept until this
-        # connection writes or `PRAGMA data_version` shows another connection has committed (looked at
-        # once per quotation, in document_frequencies; quotes are never changed or deleted, so a row
-        # id's text cannot go stale).
+        # connection writes or `refresh` sees from `PRAGMA data_version` that another connection has
+        # committed (quotes are never changed or deleted, so a row id's text cannot go stale).
         self._df: dict[str, int | None] = {}
         self._texts: dict[int, str] = {}
         self._records: dict[int, CorpusQuote] = {}
+        self._postings: dict[str, tuple[int, ...]] = {}
         self._data_version: int | None = None
         self._quote_count: int | None = None
 
@@ -413,8 +413,7 @@ class Corpus:
             yield self._quote(row)
 
     def quotes_by_rowid(self, rowids: list[int]) -> list[CorpusQuote]:
-        """Return the quotes with these row ids, in the order given (records as of the last
-        `document_frequencies` call, which notices other connections' commits)."""
+        """Return the quotes with these row ids, in the order given (records as of the last `refresh`)."""
         missing = [i for i in dict.fromkeys(rowids) if i not in self._records]
         if missing:
             self._bound(self._records)
@@ -433,7 +432,6 @@ class Corpus:
 
     def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """Return how many quotes hold each term (absent terms are left out)."""
-        self._fresh()
         terms = list(dict.fromkeys(terms))
         missing = [t for t in terms if t not in self._df]
         if missing:
@@ -448,8 +446,10 @@ class Corpus:
         if len(cache) > self.READ_CACHE_ENTRIES:
             cache.clear()
 
-    def _fresh(self) -> None:
-        """Forget cached reads if another connection has committed since they were made."""
+    def refresh(self) -> None:
+        """Forget cached reads if another connection has committed since they were made (returns nothing).
+
+        Retrieval calls this once per quotation; the reads in between use the caches."""
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             self._data_version = version
@@ -457,7 +457,8 @@ class Corpus:
 
     def _forget(self) -> None:
         """Drop every cached read (after a write on this connection, which `data_version` does not show)."""
-        for cache in (self._speakers, self._sources, self._named, self._df, self._texts, self._records):
+        for cache in (self._speakers, self._sources, self._named, self._df, self._texts, self._records,
+                      self._postings):
             cache.clear()
         self._quote_count = None
 
@@ -485,6 +486,14 @@ class Corpus:
         """
         if not terms:
             return []
+        if all(0 < (self._df.get(term) or 0) <= self.SMALL_POSTINGS for term in terms):
+            # a few postings each (every term of a small corpus): summed here from cached postings,
+            # cheaper than preparing and running one FTS5 query per term
+            scores: dict[int, float] = {}
+            for term, weight in zip(terms, weights, strict=True):
+                for rowid in self._postings_of(term):
+                    scores[rowid] = scores.get(rowid, 0.0) + weight
+            return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
         part = "SELECT rowid, ? AS w FROM quotes_fts WHERE quotes_fts MATCH ?"
         params: list = []
         for term, weight in zip(terms, weights, strict=True):
@@ -492,6 +501,18 @@ class Corpus:
         sql = (f"SELECT rowid, SUM(w) AS s FROM ({' UNION ALL '.join([part] * len(terms))})"
                " GROUP BY rowid ORDER BY s DESC, rowid LIMIT ?")
         return self.conn.execute(sql, (*params, limit)).fetchall()
+
+    SMALL_POSTINGS = 64  # terms held by at most this many quotes have their postings cached
+
+    def _postings_of(self, term: str) -> tuple[int, ...]:
+        """Return the row ids of the quotes holding a term (cached like document frequencies)."""
+        found = self._postings.get(term)
+        if found is None:
+            self._bound(self._postings)
+            found = tuple(r[0] for r in self.conn.execute(
+                "SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?", ('"' + term.replace('"', '""') + '"',)))
+            self._postings[term] = found
+        return found
 
     def rowids_by(self, rowids: list[int], speaker_ids: Iterable[str]) -> set[int]:
         """Return which of these quotes (by row id) are by one of these speakers.
