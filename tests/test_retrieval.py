@@ -14,6 +14,7 @@ from verifier.check import check_quotation
 from verifier.corpus import Corpus
 from verifier.match import best_alignments, candidates, fts_queries, phrase_rowids
 from verifier.models import Attribution, Quotation
+from verifier.normalize import index_text
 from verifier.transfer import import_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -173,7 +174,7 @@ def test_an_added_rare_word_does_not_hide_the_original_when_few_words_can_be_vot
     monkeypatch.setattr(match, "POSTINGS_BUDGET", 30)  # as at a million quotes: only the rarest words vote
     df: dict[str, int] = {}
     for text, _ in rows:
-        for word in set(match.index_text(text).split()):
+        for word in set(index_text(text).split()):
             df[word] = df.get(word, 0) + 1
     added = sorted(w for w, n in df.items() if 3 <= n <= 5)  # rarer than the draft's own words
     drafts = []
@@ -181,7 +182,7 @@ def test_an_added_rare_word_does_not_hide_the_original_when_few_words_can_be_vot
         words = _words(text)
         for start in range(len(words) - 10):
             stretch = words[start:start + 10]
-            if all(df.get(k, 0) >= 8 for w in stretch for k in match.index_text(w).split()):
+            if all(df.get(k, 0) >= 8 for w in stretch for k in index_text(w).split()):
                 drafts.append((text, stretch))
                 break
     assert len(drafts) >= 20
@@ -197,7 +198,7 @@ def test_the_vote_over_cached_postings_ranks_as_the_index_query_does(generated, 
     rng = random.Random(4)
     checked = 0
     for text, _ in _sample(rows, 10, k=40, min_words=12):
-        keys = list(dict.fromkeys(match.index_text(text).split()))
+        keys = list(dict.fromkeys(index_text(text).split()))
         frequencies = corpus.document_frequencies(keys)
         terms = [k for k in keys if frequencies.get(k, 0) <= corpus.SMALL_POSTINGS][:6]
         weights = [rng.choice([1.0, 2.5, 7.25]) for _ in terms]  # ties on purpose

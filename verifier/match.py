@@ -21,7 +21,7 @@ from .align import GAP_EXTEND, MATCH_COST, SPELLING_COST, Op, Token, align, orig
 from .corpus import Corpus
 from .drift import changes as drift_changes
 from .models import Alignment, CorpusQuote
-from .normalize import Word, index_text
+from .normalize import Word
 from .transfer import fast_index_text
 
 SHORT_QUOTE_WORDS = 4
@@ -406,7 +406,7 @@ def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] 
     query = " ".join(t.key for t in tokens if t.kind == "word")
     quick = sorted(
         found,
-        key=lambda q: -fuzz.partial_ratio(query, index_text(q.text)),
+        key=lambda q: -fuzz.partial_ratio(query, _quote_index(q.text)[1:-1]),
     )[: max(ALIGNED, len(speaker_ids) and ALIGNED * 2)]
     scored = []
     bound = math.inf  # cost of the cheapest accepted alignment so far
