@@ -38,7 +38,8 @@ EDITED_PHRASE_WORDS = 8  # up to this many words, a quotation is also looked up 
 PHRASE_WINDOW = 3  # a longer run of words is first asked for as its 3 rarest consecutive words...
 WINDOW_FETCH = 64  # ...and as a whole only when that window is in this many quotes or more
 SECOND_LOOK_STRETCH = 4  # when the vote finds nothing close, windows of 4-word stretches...
-SECOND_LOOK_WINDOWS = 3  # ...the 3 cheapest of them
+SECOND_LOOK_WINDOWS = 3  # ...the 3 cheapest of them...
+SECOND_LOOK_POSTINGS = 60_000  # ...while FTS5 reads at most this many postings for them
 ALIGNED = 4
 
 
@@ -138,13 +139,14 @@ def _cheapest_window(run: list[str], frequencies: dict[str, int]) -> list[str] |
 
 
 def _window_rowids(corpus: Corpus, tokens: list[Token], frequencies: dict[str, int], stretch: int, most: int,
-                   needed: float) -> tuple[list[int], bool]:
+                   needed: float, budget: float = math.inf) -> tuple[list[int], bool]:
     """Return row ids of quotes holding the cheapest window (see `_cheapest_window`) of some stretch of
     `stretch` consecutive words of the quotation and at least `needed` of its words, and whether every
     window was read whole (False when one was in WINDOW_FETCH quotes or more, and left out).
 
-    Only the `most` cheapest stretches are looked up. A quotation with a few words changed
-    still has stretches intact, so its original holds one of their windows.
+    Only the `most` cheapest stretches are looked up, while their windows' postings stay within
+    `budget`. A quotation with a few words changed still has stretches intact, so its original
+    holds one of their windows.
     """
     windows = []
     for run in _segments(tokens):
@@ -154,7 +156,10 @@ def _window_rowids(corpus: Corpus, tokens: list[Token], frequencies: dict[str, i
                 windows.append((sum(frequencies[k] for k in window), window))
     rows: list[int] = []
     whole = True
-    for _, window in sorted(windows)[:most]:
+    for cost, window in sorted(windows)[:most]:
+        budget -= cost
+        if budget < 0:
+            break
         found = corpus.match_rowids(_phrase(window), WINDOW_FETCH, ranked=False)
         if len(found) >= WINDOW_FETCH:
             whole = False
@@ -287,7 +292,7 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
         # a rare word the draft changed or added can draw the vote to quotes that merely share it:
         # ask for windows of the draft's own stretches, and put what holds enough of its words first
         found = _window_rowids(corpus, tokens, frequencies, SECOND_LOOK_STRETCH, SECOND_LOOK_WINDOWS,
-                               MIN_COVERAGE)[0][:limit] + found
+                               MIN_COVERAGE, SECOND_LOOK_POSTINGS)[0][:limit] + found
     found = list(dict.fromkeys(found))
     if not speaker_ids:
         return found[:CANDIDATES]
