@@ -92,14 +92,15 @@ def fts_queries(corpus: Corpus, tokens: list[Token]) -> list[tuple[str, bool]]:
     return [(" AND ".join(_phrase(seg) for seg in segments), False)]
 
 
-def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int) -> list[int]:
+def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int, whole_phrases: bool = True) -> list[int]:
     """Return row ids of up to `limit` quotes holding each run of the quotation's words as a phrase
     (or its rarest words, see `fts_queries`), in row id order.
 
     FTS5 reads every posting of every word in a phrase, so a phrase with "the" and
     "of" in it reads most of the index. A window of each run's rarest consecutive
     words is asked for first; when few quotes hold it, their own words show which
-    hold the whole run, and the whole phrase is never looked up.
+    hold the whole run, and the whole phrase is never looked up (nor, without
+    `whole_phrases`, when many do: then nothing is found).
     """
     found: list[int] = []
     for query, _ in fts_queries(corpus, tokens):
@@ -112,7 +113,8 @@ def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int) -> list[int]:
         windows = " AND ".join(_phrase(_cheapest_window(seg, frequencies)) for seg in segments)
         rows = corpus.match_rowids(windows, WINDOW_FETCH, ranked=False)
         if len(rows) >= WINDOW_FETCH:
-            found += corpus.match_rowids(query, limit, ranked=False)
+            if whole_phrases:
+                found += corpus.match_rowids(query, limit, ranked=False)
             continue
         texts = corpus.quote_texts(rows)
         found += [r for r in rows if r in texts and _holds_runs(texts[r], segments)][:limit]
@@ -273,11 +275,21 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
     found: list[int] = []
     terms = _vote_terms(frequencies, keys)
     voted = len(terms) >= min(2, len(set(keys)))
+    words_only = all(t.kind == "word" for t in tokens)
+    phrased: list[int] = []
     if len(keys) <= EDITED_PHRASE_WORDS or not voted:
         # exact phrases first: for a short quotation they are the only matches the judge accepts
-        found += phrase_rowids(corpus, tokens, limit)
+        phrased = phrase_rowids(corpus, tokens, limit)
+    elif words_only:
+        # most long quotations are verbatim, and a window of their rarest words finds them cheaply
+        phrased = phrase_rowids(corpus, tokens, limit, whole_phrases=False)
+    found += phrased
     edited = not found and SHORT_QUOTE_WORDS < len(keys) <= EDITED_PHRASE_WORDS and len(_segments(tokens)) == 1
-    if voted:
+    run = f" {' '.join(keys)} "
+    verbatim = words_only and 0 < len(phrased) < limit and any(
+        run in _quote_index(text) for text in corpus.quote_texts(phrased).values())
+    if voted and not verbatim:
+        # (when every quote holding the words verbatim is found, only those are aligned: no vote needed)
         weights = [math.log(1 + total / frequencies[k]) for k in terms]
         votes = corpus.vote_rowids(terms, weights, limit)
         if votes:  # quotes holding much less of the rare words than the best cannot be the original
