@@ -114,20 +114,18 @@ def _record(text: str):
 
 
 def test_a_reader_sees_quotes_another_connection_adds_after_it_cached_reads(tmp_path):
-    from verifier.align import draft_tokens
-    from verifier.match import best_alignments
+    from verifier.check import check_document
+    from verifier.read import document_from_text
 
     path = tmp_path / "c.db"
     with Corpus.open(path, create=True) as writer:
         writer.add(*_record("Nobody said anything about the harbour bridge today."))
     reader = Corpus.open(path, readonly=True)
-    tokens = draft_tokens("somebody said anything about the harbour bridge today")
-    assert [s.alignment.quote.text for s in best_alignments(reader, tokens)] == [
-        "Nobody said anything about the harbour bridge today."]
+    draft = document_from_text('"Somebody said anything about the harbour bridge today," Some One said.')
+    assert check_document(draft, reader).findings[0].verdict == "drift"
     with Corpus.open(path) as writer:
         writer.add(*_record("Somebody said anything about the harbour bridge today."))
-    found = best_alignments(reader, tokens)
-    assert found[0].alignment.quote.text == "Somebody said anything about the harbour bridge today."
+    assert check_document(draft, reader).findings[0].verdict == "verified"
     assert reader.document_frequencies(["bridge"]) == {"bridge": 2}
     reader.close()
 

@@ -104,6 +104,7 @@ def check_document(document: Document, corpus: Corpus, memo: dict | None = None)
     finding for each quotation wording and credit, so a quotation repeated
     across drafts is matched once.
     """
+    corpus.refresh()  # another process may have added quotes since the last document
     findings: list[Finding] = []
     for found in quotations_in(document):
         finding = _memoised(found.quotation, found.attribution, corpus, memo)

@@ -96,6 +96,7 @@ class Corpus:
         # committed (quotes are never changed or deleted, so a row id's text cannot go stale).
         self._df: dict[str, int | None] = {}
         self._texts: dict[int, str] = {}
+        self._speaker_of: dict[int, str] = {}
         self._records: dict[int, CorpusQuote] = {}
         self._postings: dict[str, tuple[int, ...]] = {}
         self._data_version: int | None = None
@@ -424,11 +425,20 @@ class Corpus:
 
     def quote_texts(self, rowids: list[int]) -> dict[int, str]:
         """Return {row id: quote text} for the stored quotes among these row ids."""
+        self._read_texts(rowids)
+        return {i: self._texts[i] for i in rowids if i in self._texts}
+
+    def _read_texts(self, rowids: Iterable[int]) -> None:
+        """Cache the text and speaker of each of these quotes not cached yet (returns nothing)."""
         missing = [i for i in dict.fromkeys(rowids) if i not in self._texts]
         if missing:
-            self._bound(self._texts)
-            self._texts.update(self._rows_in("SELECT rowid, text FROM quotes WHERE rowid IN ({marks})", missing))
-        return {i: self._texts[i] for i in rowids if i in self._texts}
+            if len(self._texts) > self.READ_CACHE_ENTRIES:  # the two are filled and emptied together
+                self._texts.clear()
+                self._speaker_of.clear()
+            for rowid, text, speaker_id in self._rows_in(
+                    "SELECT rowid, text, speaker_id FROM quotes WHERE rowid IN ({marks})", missing):
+                self._texts[rowid] = text
+                self._speaker_of[rowid] = speaker_id
 
     def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """Return how many quotes hold each term (absent terms are left out)."""
@@ -449,7 +459,7 @@ class Corpus:
     def refresh(self) -> None:
         """Forget cached reads if another connection has committed since they were made (returns nothing).
 
-        Retrieval calls this once per quotation; the reads in between use the caches."""
+        `check_document` calls it once per document; reads in between use the caches."""
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             self._data_version = version
@@ -457,8 +467,8 @@ class Corpus:
 
     def _forget(self) -> None:
         """Drop every cached read (after a write on this connection, which `data_version` does not show)."""
-        for cache in (self._speakers, self._sources, self._named, self._df, self._texts, self._records,
-                      self._postings):
+        for cache in (self._speakers, self._sources, self._named, self._df, self._texts, self._speaker_of,
+                      self._records, self._postings):
             cache.clear()
         self._quote_count = None
 
@@ -520,12 +530,11 @@ class Corpus:
         (Filtering FTS5 results this way is cheap; asking FTS5 for `rowid IN
         (one speaker's quotes)` re-runs the MATCH once per quote.)
         """
-        speaker_ids = list(speaker_ids)
-        if not rowids or not speaker_ids:
+        wanted = set(speaker_ids)
+        if not rowids or not wanted:
             return set()
-        speakers = ",".join("?" * len(speaker_ids))
-        sql = f"SELECT rowid FROM quotes WHERE rowid IN ({{marks}}) AND speaker_id IN ({speakers})"
-        return {row[0] for row in self._rows_in(sql, rowids, speaker_ids)}
+        self._read_texts(rowids)  # their texts are read next anyway
+        return {i for i in rowids if self._speaker_of.get(i) in wanted}
 
     def speakers_named(self, name: str) -> list[tuple[Speaker, str]]:
         """Return (speaker, how) for every speaker a name or alias refers to; how is name/alias/affiliation."""

@@ -266,7 +266,6 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
     keys = [t.key for t in tokens if t.kind == "word"]
     if not keys:
         return []
-    corpus.refresh()
     frequencies = corpus.document_frequencies(keys)
     if not frequencies:
         return []
