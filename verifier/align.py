@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 from rapidfuzz.distance import Indel, Levenshtein
 
@@ -133,94 +134,70 @@ def _align_dp(tokens: list[Token], original: list[Word], optional: list[bool]) -
     inf = float("inf")
     go, ge = GAP_OPEN, GAP_EXTEND
     # States per cell: "M" draft word i against original word j, "X" original word j left out,
-    # "Y" draft word i not in the original, "G" a wildcard swallowing original words.
-    # Each row keeps, per state, its cost and the state it came from ("S": the free start).
+    # "Y" draft word i not in the original, "G" a wildcard swallowing original words. The forward
+    # pass keeps costs only, row by row (whole rows at once where a cell does not depend on its
+    # left neighbour); the traceback works out which state each step came from.
+    unreachable = [inf] * (m + 1)
     best_prev = [0.0] * (m + 1)  # row 0: the window may start anywhere for free
-    rows: list[dict[str, list]] = []
-    for i in range(1, n + 1):
-        token = tokens[i - 1]
-        M, X, Y, G = ([inf] * (m + 1) for _ in range(4))
-        bM, bX, bY, bG = ([""] * (m + 1) for _ in range(4))
-        prev = rows[-1] if rows else None
+    floors: list[list[float]] = []  # best_prev before each row
+    rows: list[tuple[list[float], list[float], list[float], list[float]]] = []
+    for token in tokens:
+        floors.append(best_prev)
         if token.kind != "word":
-            run, run_k = inf, 0
-            for j in range(m + 1):
-                if best_prev[j] < run:
-                    run, run_k = best_prev[j], j
-                G[j], bG[j] = run, str(run_k)
+            G = list(accumulate(best_prev, min))
+            M = X = Y = unreachable
         else:
             key = token.key
-            if prev is not None:
-                pM, pX, pY, pG = prev["M"], prev["X"], prev["Y"], prev["G"]
-            for j in range(m + 1):
-                # Y: this draft word is not in the original
-                if prev is None:
-                    y, by = best_prev[j] + go, "S"
-                else:
-                    y, by = pM[j] + go, "M"
-                    if pX[j] + go < y:
-                        y, by = pX[j] + go, "X"
-                    if pY[j] + ge < y:
-                        y, by = pY[j] + ge, "Y"
-                    if pG[j] + go < y:
-                        y, by = pG[j] + go, "G"
-                Y[j], bY[j] = y, by
-                if j == 0:
-                    continue
-                # M: draft word against original word j
-                if prev is None:
-                    base, bm = best_prev[j - 1], "S"
-                else:
-                    base, bm = pM[j - 1], "M"
-                    if pX[j - 1] < base:
-                        base, bm = pX[j - 1], "X"
-                    if pY[j - 1] < base:
-                        base, bm = pY[j - 1], "Y"
-                    if pG[j - 1] < base:
-                        base, bm = pG[j - 1], "G"
-                other = keys[j - 1]
-                M[j], bM[j] = base + (MATCH_COST if other == key else _sub_cost(key, other)), bm
-                # X: original word j left out after this draft word
+            if rows:
+                pM, pX, pY, pG = rows[-1]
+                Y = [min(a + go, b + go, c + ge, d + go) for a, b, c, d in zip(pM, pX, pY, pG, strict=True)]
+            else:
+                Y = [b + go for b in best_prev]
+            # the best way into the cell diagonally up-left is the previous row's best state
+            M = [inf] + [base + (MATCH_COST if other == key else _sub_cost(key, other))
+                         for base, other in zip(best_prev, keys, strict=False)]  # best_prev[m] unused
+            X = [inf] * (m + 1)
+            x = inf
+            for j in range(1, m + 1):
                 if optional[j - 1]:
-                    x, bx = M[j - 1], "M"
-                    if X[j - 1] < x:
-                        x, bx = X[j - 1], "X"
-                    if Y[j - 1] < x:
-                        x, bx = Y[j - 1], "Y"
+                    x = min(M[j - 1], x, Y[j - 1])
                 else:
-                    x, bx = M[j - 1] + go, "M"
-                    if X[j - 1] + ge < x:
-                        x, bx = X[j - 1] + ge, "X"
-                    if Y[j - 1] + go < x:
-                        x, bx = Y[j - 1] + go, "Y"
-                X[j], bX[j] = x, bx
-        row = {"M": M, "X": X, "Y": Y, "G": G, "bM": bM, "bX": bX, "bY": bY, "bG": bG}
-        rows.append(row)
-        best_prev = [min(M[j], X[j], Y[j], G[j]) for j in range(m + 1)]
-    last = rows[-1]
-    end = min(range(m + 1), key=lambda j: (min(last[s][j] for s in "MYG"), -j))
+                    x = min(M[j - 1] + go, x + ge, Y[j - 1] + go)
+                X[j] = x
+            G = unreachable
+        rows.append((M, X, Y, G))
+        best_prev = list(map(min, M, X, Y, G))
+    M, X, Y, G = rows[-1]
+    last = {"M": M, "Y": Y, "G": G}
+    end = min(range(m + 1), key=lambda j: (min(M[j], Y[j], G[j]), -j))
     state = min("MYG", key=lambda s: last[s][end])
     total = last[state][end]
     ops: list[Op] = []
     i, j = n, end
     while i > 0:
-        row = rows[i - 1]
-        came = row["b" + state][j]
+        M, X, Y, G = rows[i - 1]
+        prev = rows[i - 2] if i > 1 else None
         if state == "G":
-            k = int(came)
+            floor = floors[i - 1]
+            k = min(range(j + 1), key=floor.__getitem__)  # where the cheapest start left of j is
             ops.append(Op("gap", i - 1, (k, j)))
             i, j = i - 1, k
             state = _best_state(rows[i - 1], j) if i > 0 else "S"
         elif state == "M":
             same = tokens[i - 1].key == keys[j - 1]
             ops.append(Op("match" if same else "sub", i - 1, (j - 1, j)))
+            came = "S" if prev is None else _first_cheapest(prev, j - 1, (0.0, 0.0, 0.0, 0.0))
             i, j, state = i - 1, j - 1, came
         elif state == "Y":
             ops.append(Op("ins", i - 1, None))
+            came = "S" if prev is None else _first_cheapest(prev, j, (go, go, ge, go))
             i, state = i - 1, came
         else:  # X
             if not optional[j - 1]:
                 ops.append(Op("del", None, (j - 1, j)))
+                came = _first_cheapest((M, X, Y), j - 1, (go, ge, go))
+            else:
+                came = _first_cheapest((M, X, Y), j - 1, (0.0, 0.0, 0.0))
             j, state = j - 1, came
         if state == "S":
             break
@@ -228,8 +205,13 @@ def _align_dp(tokens: list[Token], original: list[Word], optional: list[bool]) -
     return ops, total
 
 
-def _best_state(row: dict[str, list], j: int) -> str:
-    return min("MXYG", key=lambda s: row[s][j])
+def _first_cheapest(states: tuple[list[float], ...], j: int, extra: tuple[float, ...]) -> str:
+    """Return the first of the states M, X, Y(, G) whose cost at column j plus its extra is least."""
+    return "MXYG"[min(range(len(states)), key=lambda s: states[s][j] + extra[s])]
+
+
+def _best_state(row: tuple[list[float], ...], j: int) -> str:
+    return "MXYG"[min(range(4), key=lambda s: row[s][j])]
 
 
 def _edit_script(draft: list[str], keys: list[str], draft_index: list[int],
