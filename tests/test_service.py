@@ -114,6 +114,52 @@ def test_repeated_draft_gets_the_same_answer(client):
     assert [q["line"] for q in again["files"][0]["quotes"]] == [1, 3]
 
 
+FAST_PATH_BODIES = [
+    {"text": DRIFT},
+    {"text": MISATTRIBUTED, "format": "md", "path": "a.md", "fail_on": "never"},
+    {"text": VERIFIED + "\n\n" + DRIFT, "fail_on": "drift"},
+    {"documents": [{"text": DRIFT, "path": "a.txt"}, {"text": VERIFIED, "format": "html"}, {"text": "No quotes."}]},
+    {"text": "“Curly quotes, and é,” Reid said.", "path": None, "fail_on": None},
+]
+
+
+@pytest.mark.parametrize("query", ["", "?fail_on=drift", "?fail_on=never"])
+def test_fast_path_answers_as_the_route_does(client, monkeypatch, query):
+    """`application/json` requests are answered by CheckFastPath; a `+json` type goes to the FastAPI route. The
+    two give the same status, headers and bytes."""
+    from verifier import service
+
+    validated = []
+    real = service.CheckRequest.model_validate_json
+    monkeypatch.setattr(service.CheckRequest, "model_validate_json",
+                        lambda data: validated.append(data) or real(data))
+    for body in FAST_PATH_BODIES:
+        data = json.dumps(body).encode()
+        fast = client.post("/v1/check" + query, content=data, headers={"content-type": "application/json"})
+        assert validated and validated.pop() == data  # the fast path took it
+        route = client.post("/v1/check" + query, content=data,
+                            headers={"content-type": "application/vnd.cms+json"})
+        assert not validated  # the route took this one
+        assert fast.status_code == route.status_code == 200
+        assert fast.content == route.content
+        assert fast.headers.items() == route.headers.items()
+    # a query the fast path does not parse goes to the route, which ignores what it does not know
+    assert client.post("/v1/check?fail_on=drift&x=1", json={"text": DRIFT}).json()["decision"] == "block"
+    assert not validated
+
+
+def test_checker_never_waits_for_the_lock_in_check_now(corpus):
+    from verifier.service import Checker
+
+    checker = Checker(corpus, cache_size=0)
+    draft = [(DRIFT, "txt", "<text>")]
+    with checker.lock:  # another thread is using the corpus
+        assert checker.check_now(draft) is None
+    now = checker.check_now(draft)
+    assert now is not None and now == checker.check(draft)
+    assert not checker.lock.locked()
+
+
 def test_draft_cache_is_bounded(make_client):
     small = make_client(cache_size=2)
     for n in range(5):
@@ -203,6 +249,8 @@ BAD_BODIES = [
     (b"[" * 100_000, "application/json", 422),
     (b'{"text": ' + b'{"a": ' * 50_000, "application/json", 422),
     (b'{"text": ' + b"[" * 900 + b"]" * 900 + b"}", "application/json", 422),
+    (b'{"text": "\\"caf\\ud800,\\" Reid said."}', "application/json", 422),  # a lone surrogate: no UTF-8 for it
+    (b'{"documents": [{"text": "ok"}, {"text": "\\udc80"}]}', "application/json", 422),
     (b'{"text": "a"}', "text/plain", 422),
     (b"x" * 50_000_000, "application/json", 413),
 ]

@@ -5,7 +5,7 @@ connections) are disconnected by the header deadline while good requests are
 still answered; oversized and over-numerous headers are refused; a thousand
 bad requests in a row (broken HTTP, broken JSON, wrong types, huge bodies,
 unknown paths) leave the server answering good requests correctly, with its
-memory flat.
+memory flat; a huge draft being checked does not hold up health checks.
 """
 
 from __future__ import annotations
@@ -174,3 +174,36 @@ def test_a_thousand_bad_requests_then_good_ones_are_served_and_memory_stays_flat
     assert process.poll() is None
     assert not accepted, (statuses, accepted)
     assert after - before < 50_000, f"resident memory grew {before} -> {after} KiB after 1,000 bad requests"
+
+
+@pytest.mark.slow
+def test_health_checks_are_answered_while_a_huge_draft_is_checked(seed_db):
+    """Small drafts are checked on the event loop, big ones in the thread pool: a draft of hundreds of
+    quotations must not stall the loop, so /healthz keeps answering at once meanwhile."""
+    from verifier.records import load_records, records_dir
+
+    speakers, _, quotes = load_records(records_dir())
+    names = {s.id: s.name for s in speakers}
+    paragraphs = [f'"{q.text.strip().rstrip(",.")}," {names[q.speaker_id]} said.' for q in quotes]
+    draft = "\n\n".join(paragraphs[i % len(paragraphs)] for i in range(600))  # no memo: every one is matched
+    process, base = start_server(seed_db, "--no-access-log", "--cache-size", "0")
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        answer: dict = {}
+        big = threading.Thread(target=lambda: answer.update(check(port, draft)))
+        big.start()
+        time.sleep(0.1)
+        waits = []
+        while big.is_alive():
+            started = time.monotonic()
+            with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:
+                assert response.status == 200
+            waits.append(time.monotonic() - started)
+            time.sleep(0.02)
+        big.join()
+        assert answer["summary"]["quotes"] >= 600
+        assert len(waits) >= 5, waits  # the draft took a while
+        assert max(waits) < 0.25, waits
+        good_answers_are_right(port)
+    finally:
+        stop_server(process)
