@@ -207,3 +207,24 @@ def test_health_checks_are_answered_while_a_huge_draft_is_checked(seed_db):
         good_answers_are_right(port)
     finally:
         stop_server(process)
+
+
+@pytest.mark.slow
+def test_a_head_trickled_past_the_limit_is_refused(server):
+    _, port = server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        for i in range(40):  # 40 KB of headers, 1 KB at a time, within the header deadline
+            try:
+                connection.sendall(b"X-%d: %s\r\n" % (i, b"a" * 1000))
+            except OSError:
+                break
+            time.sleep(0.005)
+        answer = b""
+        try:
+            while chunk := connection.recv(65536):
+                answer += chunk
+        except OSError:
+            pass
+    assert answer.startswith(b"HTTP/1.1 431") and b"application/problem+json" in answer, answer[:200]
+    good_answers_are_right(port)

@@ -29,7 +29,6 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
-import h11
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
@@ -38,7 +37,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import __version__
 from .check import FileReport, check_document, summary
@@ -55,7 +54,7 @@ FailOn = Literal["misattributed", "drift", "unverified", "never"]
 Format = Literal["txt", "md", "html"]
 PROBLEM = "application/problem+json"
 MAX_DOCUMENTS = 100
-MAX_HEADER_BYTES = 16 * 1024  # request line and headers; uvicorn also stops buffering an incomplete head past this
+MAX_HEADER_BYTES = 16 * 1024  # request line and headers; an incomplete head is cut off past this too
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -314,13 +313,14 @@ class CheckFastPath:
         return replay
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for request headers, which uvicorn does not have.
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools (llhttp) protocol with the limits uvicorn leaves out: a deadline and a size cap
+    for request heads.
 
-    A client that opens a connection (or starts another request on a kept-alive
-    one) and does not finish the headers within the deadline is disconnected,
-    so slow clients cannot hold connections open. Header size is bounded by
-    uvicorn's `h11_max_incomplete_event_size`.
+    A client that opens a connection (or starts another request on a kept-alive one) and does not finish
+    the headers within the deadline is disconnected, so slow clients cannot hold connections open. A head
+    still incomplete past MAX_HEADER_BYTES is answered 431 and the connection closed, so it cannot grow
+    without bound (a complete head over the limit is refused by the Guard, also with 431).
     """
 
     header_timeout = float(os.environ.get("QUOTECHECK_HEADER_TIMEOUT") or 10.0)
@@ -329,15 +329,44 @@ class GuardedH11Protocol(H11Protocol):
         """Accept a connection and start the clock for its first request's headers."""
         super().connection_made(transport)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._head_open = False  # a request head has begun and is not complete
+        self._head_bytes = 0  # bytes of it received so far (at most one request's head more: see data_received)
+        self._body_bytes = 0  # body bytes the parser gave out during the current data_received
         self._arm_header_timer()
 
     def data_received(self, data: bytes) -> None:
-        """Feed bytes to h11; stop the header clock once a request has started, start it for the next one."""
+        """Feed bytes to the parser; cut off a head that grows past the limit; stop the header clock once a
+        request has started, start it for the next one."""
+        self._body_bytes = 0
         super().data_received(data)
+        if self.transport.is_closing():
+            return
+        if self._head_open:
+            # all of `data` but the body bytes the parser gave out: when the same bytes finished one request
+            # and began the next (pipelining), this counts the finished request's head too
+            self._head_bytes += len(data) - self._body_bytes
+            if self._head_bytes > MAX_HEADER_BYTES:
+                self._refuse_head()
+                return
         if self._waiting_for_request():
             self._arm_header_timer()
         else:
             self._disarm_header_timer()
+
+    def on_message_begin(self) -> None:
+        """Start counting a request head's bytes."""
+        super().on_message_begin()
+        self._head_open, self._head_bytes = True, 0
+
+    def on_headers_complete(self) -> None:
+        """Stop counting: the head is whole (the Guard checks its size). Start the request."""
+        self._head_open = False
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        """Note how many body bytes arrived in this read."""
+        self._body_bytes += len(body)
+        super().on_body(body)
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Forget the header clock when the connection goes."""
@@ -345,16 +374,15 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
     def _waiting_for_request(self) -> bool:
-        return self.cycle is None or (self.cycle.response_complete and self.conn.their_state is not h11.SEND_BODY)
+        return self.cycle is None or self.cycle.response_complete
 
     def _arm_header_timer(self) -> None:
-        if getattr(self, "_header_timer", None) is None:
+        if self._header_timer is None:
             self._header_timer = self.loop.call_later(self.header_timeout, self._header_timed_out)
 
     def _disarm_header_timer(self) -> None:
-        timer = getattr(self, "_header_timer", None)
-        if timer is not None:
-            timer.cancel()
+        if self._header_timer is not None:
+            self._header_timer.cancel()
             self._header_timer = None
 
     def _header_timed_out(self) -> None:
@@ -363,6 +391,15 @@ class GuardedH11Protocol(H11Protocol):
             self.logger.info("closing a connection whose request headers did not arrive in %g s",
                              self.header_timeout)
             self.transport.close()
+
+    def _refuse_head(self) -> None:
+        body = problem_body(431, TITLES[431], f"the request line and headers are over {MAX_HEADER_BYTES:,} bytes")
+        head = [b"HTTP/1.1 431 Request Header Fields Too Large", b"content-type: " + PROBLEM.encode(),
+                b"content-length: " + str(len(body)).encode(), b"connection: close",
+                *(name + b": " + value for name, value in SECURITY_HEADERS)]
+        self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
+        self.transport.close()
+        self._disarm_header_timer()
 
 
 # -- the checker each worker holds ----
@@ -865,11 +902,11 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
     if host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
         log.warning("serving on %s without a token: anyone who can reach it can use /v1 (set --token)", host)
     os.environ.update(settings.to_env())
-    GuardedH11Protocol.header_timeout = settings.header_timeout
+    GuardedHttpToolsProtocol.header_timeout = settings.header_timeout
     uvicorn.run(
         "verifier.service:app_from_env", factory=True, host=host, port=port, workers=workers,
-        http=GuardedH11Protocol, lifespan="on", access_log=access_log, proxy_headers=False, server_header=False,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,  # a head still incomplete past this is cut off with 400
+        http=GuardedHttpToolsProtocol, loop="auto",  # uvloop where it is installed (not on Windows), else asyncio
+        lifespan="on", access_log=access_log, proxy_headers=False, server_header=False,
         timeout_keep_alive=5,  # idle kept-alive connections closed after 5 s
         limit_concurrency=256,  # connections + tasks per worker; more get 503
         backlog=512,
@@ -877,5 +914,5 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
     )
 
 
-__all__ = ["Checker", "CorpusError", "GuardedH11Protocol", "Settings", "app_from_env", "create_app", "decision",
-           "run"]
+__all__ = ["Checker", "CorpusError", "GuardedHttpToolsProtocol", "Settings", "app_from_env", "create_app",
+           "decision", "run"]
