@@ -382,3 +382,56 @@ def test_serve_refuses_a_missing_corpus(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "no such corpus file" in result.stderr and "Traceback" not in result.stderr
 
+
+# -- the protocol and the workers ----
+def test_a_whole_response_leaves_in_one_write(seed_db):
+    """GuardedHttpToolsProtocol holds a response head until its body: one write (one wake-up of the client)
+    for a response sent whole; a streamed one still gets its head first."""
+    import asyncio
+    import socket
+
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    from verifier.service import GuardedHttpToolsProtocol
+
+    writes: list[bytes] = []
+
+    class Watched(GuardedHttpToolsProtocol):
+        def connection_made(self, transport):  # noqa: ANN001, ANN202
+            write = transport.write
+            transport.write = lambda data: (writes.append(bytes(data)), write(data))[1]
+            super().connection_made(transport)
+
+    async def exchange(request: bytes, ours: socket.socket) -> bytes:
+        loop = asyncio.get_running_loop()
+        await loop.sock_sendall(ours, request)
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer.partition(b"\r\n\r\n")[2]) < int(
+                answer.lower().partition(b"content-length: ")[2].partition(b"\r\n")[0] or 0):
+            answer += await loop.sock_recv(ours, 65536)
+        return answer
+
+    async def main() -> None:
+        app = create_app(Settings(corpus=str(seed_db)))
+        config = uvicorn.Config(app, http=Watched, lifespan="off")
+        config.load()
+        state = ServerState()
+        theirs, ours = socket.socketpair()
+        ours.setblocking(False)
+        async with app.router.lifespan_context(app):
+            loop = asyncio.get_running_loop()
+            await loop.connect_accepted_socket(lambda: Watched(config, state, {}), theirs)
+            body = json.dumps({"text": DRIFT}).encode()
+            answer = await exchange(b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                    b"Content-Length: %d\r\n\r\n" % len(body) + body, ours)
+            assert answer.startswith(b"HTTP/1.1 200") and b'"decision": "warn"' in answer
+            assert writes == [answer]
+            writes.clear()
+            answer = await exchange(b"GET /static/page.css HTTP/1.1\r\nHost: x\r\n\r\n", ours)
+            assert answer.startswith(b"HTTP/1.1 200") and len(writes) == 2 and writes[0].endswith(b"\r\n\r\n")
+            ours.close()
+            await asyncio.sleep(0.05)
+
+    asyncio.run(main())
+

@@ -313,6 +313,49 @@ class CheckFastPath:
         return replay
 
 
+class OneSend:
+    """The transport as one response cycle sees it: the response head is held back until the first body
+    bytes, so that a response sent whole (as most are) leaves in one write.
+
+    Written separately, the head wakes the client, which finds no body yet and sleeps again until the second
+    write: two wake-ups and two system calls a response, on a machine whose cores the clients may share.
+    A head whose body does not follow at once (a streamed response) is sent at the next turn of the event
+    loop, or before anything else the protocol writes (`flush`).
+    """
+
+    __slots__ = ("_transport", "_cycle", "_loop", "_held", "_head_seen")
+
+    def __init__(self, transport: asyncio.Transport, cycle: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport, self._cycle, self._loop = transport, cycle, loop
+        self._held: bytes | None = None
+        self._head_seen = False
+
+    def write(self, data: bytes) -> None:
+        """Hold the response head; write anything else, after the head if one is held."""
+        if self._held is not None:
+            data, self._held = self._held + data, None
+        elif not self._head_seen and self._cycle.response_started:
+            self._head_seen = True  # (a "100 Continue" is written before the response starts: not held)
+            self._held = data
+            self._loop.call_soon(self.flush)
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        """Write the held head, if any."""
+        if self._held is not None:
+            data, self._held = self._held, None
+            self._transport.write(data)
+
+    def close(self) -> None:
+        """Write what is held, then close the connection."""
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools (llhttp) protocol with the limits uvicorn leaves out: a deadline and a size cap
     for request heads.
@@ -362,6 +405,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         """Stop counting: the head is whole (the Guard checks its size). Start the request."""
         self._head_open = False
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:
+            cycle.transport = OneSend(self.transport, cycle, self.loop)
 
     def on_body(self, body: bytes) -> None:
         """Note how many body bytes arrived in this read."""
@@ -392,7 +438,17 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                              self.header_timeout)
             self.transport.close()
 
+    def send_400_response(self, msg: str) -> None:
+        """Answer a request the parser refused (after anything held for the previous response)."""
+        self._flush()
+        super().send_400_response(msg)
+
+    def _flush(self) -> None:
+        if self.cycle is not None and isinstance(self.cycle.transport, OneSend):
+            self.cycle.transport.flush()
+
     def _refuse_head(self) -> None:
+        self._flush()
         body = problem_body(431, TITLES[431], f"the request line and headers are over {MAX_HEADER_BYTES:,} bytes")
         head = [b"HTTP/1.1 431 Request Header Fields Too Large", b"content-type: " + PROBLEM.encode(),
                 b"content-length: " + str(len(body)).encode(), b"connection: close",
