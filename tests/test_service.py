@@ -435,3 +435,37 @@ def test_a_whole_response_leaves_in_one_write(seed_db):
 
     asyncio.run(main())
 
+
+def test_workers_send_away_only_their_surplus_connections(tmp_path, monkeypatch):
+    from verifier.service import WorkerLoads
+
+    path = WorkerLoads.create(str(tmp_path))
+    monkeypatch.setenv(WorkerLoads.ENV, path)
+    # a worker that stopped without freeing its slot (killed): its slot is reused or forgotten
+    code = "import os; from verifier.service import WorkerLoads; WorkerLoads.from_env().set(0); os._exit(0)"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    busy, idle = WorkerLoads.from_env(), WorkerLoads.from_env()  # two slots (a server has one per process)
+    assert busy is not None and idle is not None and busy.slot != idle.slot
+    assert busy.slot == 0  # the dead worker's
+    code = "import os; from verifier.service import WorkerLoads; WorkerLoads.from_env().set(0); os._exit(0)"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)  # another one dies, in slot 2
+    busy.set(20)  # all 20 connections landed on one worker
+    idle.set(0)
+    sent = 0
+    while busy.over_share(20):  # the dead slot is forgotten: the share is 10, not 7
+        sent += 1
+    assert sent == 10 and busy.leaving == 10
+    for _ in range(10):  # they reconnect to the other worker
+        busy.left()
+    busy.set(10)
+    idle.set(10)
+    assert not busy.over_share(10) and not idle.over_share(10)
+    idle.set(12)
+    busy.set(8)
+    assert idle.over_share(12) and idle.over_share(12) and not idle.over_share(12)  # the share is 10: two go
+    assert not busy.over_share(8)
+    idle.close()
+    assert not busy.over_share(8)  # alone: nothing to even out
+    assert WorkerLoads.from_env().slot == 1  # the freed slot is taken again
+    monkeypatch.delenv(WorkerLoads.ENV)
+    assert WorkerLoads.from_env() is None  # one worker: no table

@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -204,6 +205,87 @@ def test_health_checks_are_answered_while_a_huge_draft_is_checked(seed_db):
         assert answer["summary"]["quotes"] >= 600
         assert len(waits) >= 5, waits  # the draft took a while
         assert max(waits) < 0.25, waits
+        good_answers_are_right(port)
+    finally:
+        stop_server(process)
+
+
+def worker_connections(server_pid: int, port: int) -> list[int]:
+    """Return how many established connections to `port` each worker process of the server holds (from /proc)."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                established.add(fields[9])  # the socket's inode
+    counts = []
+    for child in Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split():
+        inodes = set()
+        for fd in Path(f"/proc/{child}/fd").iterdir():
+            try:
+                target = str(fd.readlink())
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        if inodes & established:
+            counts.append(len(inodes & established))
+    return sorted(counts)
+
+
+@pytest.mark.slow
+def test_two_workers_even_out_connections_that_all_landed_on_one(seed_db):
+    """Twenty clients that connect at once often all land on one worker (whichever wakes first accepts them
+    all); a worker over its share answers with Connection: close until both hold ten."""
+    process, base = start_server(seed_db, "--no-access-log", "--workers", "2")
+    port = int(base.rsplit(":", 1)[1])
+    body = json.dumps({"text": GOOD}).encode()
+    request = (b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+               + str(len(body)).encode() + b"\r\n\r\n" + body)
+    sent_away = []
+
+    def client(connection: socket.socket, rounds: int) -> socket.socket:
+        for _ in range(rounds):
+            connection.sendall(request)
+            answer = b""
+            while b"\r\n\r\n" not in answer or len(answer.partition(b"\r\n\r\n")[2]) < int(
+                    answer.lower().partition(b"content-length: ")[2].partition(b"\r\n")[0] or 0):
+                chunk = connection.recv(65536)
+                assert chunk, "the server closed a connection without answering"
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200") and b'"decision": "pass"' in answer
+            if b"connection: close" in answer.lower():
+                sent_away.append(1)
+                connection.close()
+                connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+        return connection
+
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # wait until both workers serve
+            with urllib.request.urlopen(f"{base}/healthz", timeout=10):
+                pass
+            if len(Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()) >= 2:
+                break
+            time.sleep(0.2)
+        time.sleep(1)
+        connections = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(20)]
+        spread = []
+        for _ in range(10):
+            with ThreadPoolExecutor(20) as pool:  # twenty clients at once, two requests each
+                connections = list(pool.map(lambda connection: client(connection, 2), connections))
+            time.sleep(0.2)  # let closed connections be counted out
+            spread = worker_connections(process.pid, port)
+            if spread == [10, 10]:
+                break
+        assert spread == [10, 10], (spread, len(sent_away))
+        assert len(sent_away) <= 40, len(sent_away)  # surplus connections go, not a stream of them
+        for connection in connections:
+            connection.close()
         good_answers_are_right(port)
     finally:
         stop_server(process)

@@ -22,8 +22,8 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
-from contextlib import nullcontext
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -313,6 +313,140 @@ class CheckFastPath:
         return replay
 
 
+# -- keeping the workers' shares of connections even ----
+class WorkerLoads:
+    """How many connections each worker process holds, in a small file all the workers map (`run` makes it).
+
+    Workers share one listening socket, and whichever wakes first accepts every connection waiting: 20
+    clients that connect at once often all land on one worker, which then serves them all on one core
+    while the other idles, each request waiting behind 19 others. Kept-alive connections stay where they
+    landed. So a worker holding more than its share (the total over the live workers, rounded up) answers
+    its next request on a surplus connection with `Connection: close`; the client reconnects, and the new
+    connection goes to whichever worker accepts first, most likely the less busy one. Connections already
+    on their way out count as gone, so a worker never sends away more than its surplus at once.
+
+    The file holds SLOTS pairs of 64-bit integers (worker pid, open connections); a worker claims a free
+    slot (or a dead worker's) under an exclusive lock on the file, and frees it when it stops.
+    """
+
+    SLOTS = 64
+    ENV = "QUOTECHECK_WORKER_LOADS"
+
+    def __init__(self, path: str) -> None:
+        import mmap
+
+        self.path = path
+        with open(path, "r+b") as handle:
+            self._map = mmap.mmap(handle.fileno(), self.SLOTS * 16)
+        self._table = memoryview(self._map).cast("q")
+        self.slot: int | None = None
+        self.leaving = 0  # this worker's connections answered with Connection: close and not yet closed
+
+    @classmethod
+    def create(cls, directory: str | None = None) -> str:
+        """Return the path of a new, empty table (the caller removes it when the server stops)."""
+        import tempfile
+
+        handle, path = tempfile.mkstemp(prefix="quotecheck-workers-", dir=directory)
+        with os.fdopen(handle, "wb") as out:
+            out.write(bytes(cls.SLOTS * 16))
+        return path
+
+    @classmethod
+    def from_env(cls) -> WorkerLoads | None:
+        """Return the table named by QUOTECHECK_WORKER_LOADS, with a slot claimed for this process; None when
+        there is none (one worker, or a platform without file locks)."""
+        path = os.environ.get(cls.ENV)
+        if not path:
+            return None
+        try:
+            import fcntl  # noqa: F401
+        except ImportError:  # Windows
+            return None
+        try:
+            loads = cls(path)
+        except (OSError, ValueError):
+            log.warning("cannot use the worker table %s: connections are not balanced", path)
+            return None
+        with loads._locked():
+            for slot in range(cls.SLOTS):
+                pid = loads._table[2 * slot]
+                if pid == 0 or not _alive(pid):
+                    loads._table[2 * slot], loads._table[2 * slot + 1] = os.getpid(), 0
+                    loads.slot = slot
+                    break
+        return loads if loads.slot is not None else None
+
+    def set(self, connections: int) -> None:
+        """Record how many connections this worker holds."""
+        if self.slot is not None:
+            self._table[2 * self.slot + 1] = connections
+
+    def over_share(self, connections: int) -> bool:
+        """Return whether this worker, holding `connections`, should send one away; when it returns True the
+        connection counts as leaving until `left` is called for it."""
+        staying = connections - self.leaving
+        if self.slot is None or staying <= 1:
+            return False
+        for attempt in range(2):
+            table = self._table.tolist()
+            counts = [table[i + 1] for i in range(0, len(table), 2) if table[i]]
+            share = -(-sum(counts) // len(counts)) if counts else staying
+            if staying <= share:
+                return False
+            if attempt == 0 and not self._forget_dead(table):
+                break  # every worker counted is alive: the share stands
+        self.leaving += 1
+        return True
+
+    def left(self) -> None:
+        """Note that a connection sent away has closed."""
+        self.leaving = max(0, self.leaving - 1)
+
+    def close(self) -> None:
+        """Free this worker's slot."""
+        if self.slot is not None:
+            self._table[2 * self.slot] = self._table[2 * self.slot + 1] = 0
+            self.slot = None
+
+    def _forget_dead(self, table: list[int]) -> bool:
+        """Free the slots of workers that are gone; return whether there were any."""
+        freed = False
+        with self._locked():  # not a slot a starting worker is claiming right now
+            for slot in range(self.SLOTS):
+                pid = table[2 * slot]
+                if pid and slot != self.slot and self._table[2 * slot] == pid and not _alive(pid):
+                    self._table[2 * slot] = self._table[2 * slot + 1] = 0
+                    freed = True
+        return freed
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the table's file lock (claiming and freeing slots take it)."""
+        import fcntl
+
+        with open(self.path, "r+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _alive(pid: int) -> bool:
+    """Return whether a process with this pid exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+WORKER_LOADS: WorkerLoads | None = None  # this worker's table, while its app runs (set by the lifespan)
+
+
 class OneSend:
     """The transport as one response cycle sees it: the response head is held back until the first body
     bytes, so that a response sent whole (as most are) leaves in one write.
@@ -363,7 +497,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     A client that opens a connection (or starts another request on a kept-alive one) and does not finish
     the headers within the deadline is disconnected, so slow clients cannot hold connections open. A head
     still incomplete past MAX_HEADER_BYTES is answered 431 and the connection closed, so it cannot grow
-    without bound (a complete head over the limit is refused by the Guard, also with 431).
+    without bound (a complete head over the limit is refused by the Guard, also with 431). With several
+    workers, it keeps the worker's count of connections in WorkerLoads and sends surplus ones away.
     """
 
     header_timeout = float(os.environ.get("QUOTECHECK_HEADER_TIMEOUT") or 10.0)
@@ -375,7 +510,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head_open = False  # a request head has begun and is not complete
         self._head_bytes = 0  # bytes of it received so far (at most one request's head more: see data_received)
         self._body_bytes = 0  # body bytes the parser gave out during the current data_received
+        self._sent_away = False  # answered with Connection: close to even out the workers' shares
         self._arm_header_timer()
+        if WORKER_LOADS is not None:
+            WORKER_LOADS.set(len(self.connections))
 
     def data_received(self, data: bytes) -> None:
         """Feed bytes to the parser; cut off a head that grows past the limit; stop the header clock once a
@@ -402,12 +540,17 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head_open, self._head_bytes = True, 0
 
     def on_headers_complete(self) -> None:
-        """Stop counting: the head is whole (the Guard checks its size). Start the request."""
+        """Stop counting: the head is whole (the Guard checks its size). Start the request; when this worker
+        holds more than its share of connections, its answer closes the connection."""
         self._head_open = False
         super().on_headers_complete()
         cycle = self.cycle
         if cycle is not None and cycle.scope is self.scope:
             cycle.transport = OneSend(self.transport, cycle, self.loop)
+        if (WORKER_LOADS is not None and cycle is not None and cycle.scope is self.scope and cycle.keep_alive
+                and not self._sent_away and WORKER_LOADS.over_share(len(self.connections))):
+            cycle.keep_alive = False
+            self._sent_away = True
 
     def on_body(self, body: bytes) -> None:
         """Note how many body bytes arrived in this read."""
@@ -415,9 +558,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_body(body)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """Forget the header clock when the connection goes."""
+        """Forget the header clock when the connection goes, and count it out."""
         self._disarm_header_timer()
         super().connection_lost(exc)
+        if WORKER_LOADS is not None:
+            if self._sent_away:
+                WORKER_LOADS.left()
+            WORKER_LOADS.set(len(self.connections))
 
     def _waiting_for_request(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
@@ -755,9 +902,14 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
             path = settings.corpus or str(default_corpus_path())
             opened = Corpus.open(path, readonly=True)
         app.state.checker = Checker(corpus or opened, settings.cache_size)
+        global WORKER_LOADS
+        WORKER_LOADS = WorkerLoads.from_env()
         try:
             yield
         finally:
+            if WORKER_LOADS is not None:
+                WORKER_LOADS.close()
+                WORKER_LOADS = None
             if opened is not None:
                 opened.close()
 
@@ -959,16 +1111,24 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
         log.warning("serving on %s without a token: anyone who can reach it can use /v1 (set --token)", host)
     os.environ.update(settings.to_env())
     GuardedHttpToolsProtocol.header_timeout = settings.header_timeout
-    uvicorn.run(
-        "verifier.service:app_from_env", factory=True, host=host, port=port, workers=workers,
-        http=GuardedHttpToolsProtocol, loop="auto",  # uvloop where it is installed (not on Windows), else asyncio
-        lifespan="on", access_log=access_log, proxy_headers=False, server_header=False,
-        timeout_keep_alive=5,  # idle kept-alive connections closed after 5 s
-        limit_concurrency=256,  # connections + tasks per worker; more get 503
-        backlog=512,
-        timeout_graceful_shutdown=10,
-    )
+    loads = WorkerLoads.create() if workers > 1 else None
+    if loads:
+        os.environ[WorkerLoads.ENV] = loads
+    try:
+        uvicorn.run(
+            "verifier.service:app_from_env", factory=True, host=host, port=port, workers=workers,
+            http=GuardedHttpToolsProtocol, loop="auto",  # uvloop where it is installed (not on Windows), else asyncio
+            lifespan="on", access_log=access_log, proxy_headers=False, server_header=False,
+            timeout_keep_alive=5,  # idle kept-alive connections closed after 5 s
+            limit_concurrency=256,  # connections + tasks per worker; more get 503
+            backlog=512,
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        if loads:
+            os.environ.pop(WorkerLoads.ENV, None)
+            Path(loads).unlink(missing_ok=True)
 
 
-__all__ = ["Checker", "CorpusError", "GuardedHttpToolsProtocol", "Settings", "app_from_env", "create_app",
-           "decision", "run"]
+__all__ = ["Checker", "CorpusError", "GuardedHttpToolsProtocol", "Settings", "WorkerLoads", "app_from_env",
+           "create_app", "decision", "run"]
