@@ -265,10 +265,10 @@ def main() -> None:
         drafts = Drafts(distinct, varied=args.quotes == "varied", none=args.quotes == "none")
         asyncio.run(run_load(port, drafts, args.clients, args.warmup, args.max_requests))
         rss_before = rss_mb(server.pid)
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before, client_before = cpu_seconds(server.pid), time.process_time()
         latencies, errors, elapsed = asyncio.run(
             run_load(port, drafts, args.clients, args.duration, args.max_requests))
-        cpu_after = cpu_seconds(server.pid)
+        cpu_after, client_after = cpu_seconds(server.pid), time.process_time()
         rss_after = rss_mb(server.pid)
     finally:
         server.terminate()
@@ -292,8 +292,8 @@ def main() -> None:
         ("requests", f"{len(latencies):,} answered in {elapsed:.1f} s"),
         ("requests/s", f"{rps:,.1f}"),
         ("latency p50 / p95 / p99", f"{p50:.1f} / {p95:.1f} / {p99:.1f} ms"),
-        ("server CPU per request", f"{(cpu_after - cpu_before) * 1000 / max(1, len(latencies)):.2f} ms "
-                                   f"(all workers, user + system)"),
+        ("CPU per request", f"server {(cpu_after - cpu_before) * 1000 / max(1, len(latencies)):.2f} ms (all workers), "
+                            f"load generator {(client_after - client_before) * 1000 / max(1, len(latencies)):.2f} ms"),
         ("latency max", f"{latencies[-1] * 1000 if latencies else float('nan'):.1f} ms"),
         ("errors", f"{len(errors)}" + (f" ({', '.join(f'{k}: {v}' for k, v in kinds.items())})" if kinds else "")),
         ("server RSS idle / after warm-up / end", f"{rss_idle:.1f} / {rss_before:.1f} / {rss_after:.1f} MB"),
