@@ -265,25 +265,20 @@ def test_two_workers_even_out_connections_that_all_landed_on_one(seed_db):
         return connection
 
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:  # wait until both workers serve
-            with urllib.request.urlopen(f"{base}/healthz", timeout=10):
-                pass
-            if len(Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()) >= 2:
-                break
-            time.sleep(0.2)
-        time.sleep(1)
         connections = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(20)]
-        spread = []
-        for _ in range(10):
+        spread: list[int] = []
+        deadline = time.monotonic() + 60  # the second worker may still be starting on a busy machine
+        while spread != [10, 10] and time.monotonic() < deadline:
             with ThreadPoolExecutor(20) as pool:  # twenty clients at once, two requests each
                 connections = list(pool.map(lambda connection: client(connection, 2), connections))
             time.sleep(0.2)  # let closed connections be counted out
             spread = worker_connections(process.pid, port)
-            if spread == [10, 10]:
-                break
         assert spread == [10, 10], (spread, len(sent_away))
-        assert len(sent_away) <= 40, len(sent_away)  # surplus connections go, not a stream of them
+        sent_away.clear()
+        for _ in range(3):  # once even, nothing more is sent away
+            with ThreadPoolExecutor(20) as pool:
+                connections = list(pool.map(lambda connection: client(connection, 2), connections))
+        assert not sent_away and worker_connections(process.pid, port) == [10, 10]
         for connection in connections:
             connection.close()
         good_answers_are_right(port)
