@@ -13,10 +13,12 @@ seen, so its per-draft cache never answers; `--drafts N` cycles through N
 drafts, like a CMS re-checking the same articles on every save. `--quotes
 varied` (the default) makes the quotations themselves rarely repeat (random
 stretches of corpus quotes, some with a word changed), so the per-quotation
-memo seldom answers either; `--quotes verbatim` uses whole corpus quotes.
+memo seldom answers either; `--quotes verbatim` uses whole corpus quotes;
+`--quotes none` sends the same paragraphs without quotation marks, so the
+checker has nothing to do and what is left is the HTTP service's overhead.
 
-Prints requests/s, latency percentiles, errors and the server's memory (RSS of
-the server and its workers) before and after; the last line is
+Prints requests/s, latency percentiles, errors, the server's CPU time per
+request and its memory (RSS of the server and its workers) before and after; the last line is
 `rps=R p50_ms=A p99_ms=B errors=E rss_growth_mb=M`, where the growth is
 measured from after the warm-up to the end.
 """
@@ -70,6 +72,20 @@ def process_tree(pid: int) -> list[int]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) used so far by a process and its descendants, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / ticks
+
+
 def rss_mb(pid: int) -> float:
     """Return the resident memory of a process and its descendants, in MB."""
     total = 0
@@ -89,18 +105,20 @@ class Drafts:
 
     With `varied` (the default), each quotation is a random stretch of a corpus quote, sometimes with one word
     changed, credited by name, by alias or to no one: quotations rarely repeat, so the server's caches seldom
-    answer and the checker does the work. Without it, quotations are whole corpus quotes (they recur).
+    answer and the checker does the work. Without it, quotations are whole corpus quotes (they recur). With
+    `none`, the paragraphs have the same words but no quotation marks: the server's overhead, not the checker's.
     """
 
     SWAPS = ("never", "always", "perhaps", "certainly", "officials", "many", "twelve", "nobody")
 
-    def __init__(self, distinct: int | None, varied: bool = True, seed: int = 7, quotes_per_draft: int = 10
-                 ) -> None:
+    def __init__(self, distinct: int | None, varied: bool = True, seed: int = 7, quotes_per_draft: int = 10,
+                 none: bool = False) -> None:
         speakers, _, quotes = load_records(records_dir())
         names = {s.id: [s.name, *s.aliases[:3]] for s in speakers}
         self.quotes = [(q.text.strip().rstrip(",.").split(), names[q.speaker_id]) for q in quotes]
         self.random = random.Random(seed)
         self.varied = varied
+        self.none = none
         self.per = quotes_per_draft
         self.count = 0
         self.pool = [self._make() for _ in range(distinct)] if distinct else None
@@ -115,6 +133,8 @@ class Drafts:
             if self.random.random() < 0.3:
                 words[self.random.randrange(len(words))] = self.random.choice(self.SWAPS)
         quoted = " ".join(words)
+        if self.none:  # the same words, not quoted and not credited: the checker finds nothing to check
+            return f"They said {quoted} on the record."
         who = self.random.choice([*names, None])
         return f'"{quoted}," {who} said.' if who else f'They said "{quoted}" on the record.'
 
@@ -226,9 +246,10 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=200_000, help="stop after this many (default 200000)")
     parser.add_argument("--drafts", default="unique",
                         help="'unique' (every draft new: the cache never answers) or N distinct drafts cycled")
-    parser.add_argument("--quotes", choices=("varied", "verbatim"), default="varied",
+    parser.add_argument("--quotes", choices=("varied", "verbatim", "none"), default="varied",
                         help="varied: random stretches of corpus quotes, some edited (rarely repeat); "
-                             "verbatim: whole corpus quotes (recur across drafts)")
+                             "verbatim: whole corpus quotes (recur across drafts); none: the same paragraphs "
+                             "without quotation marks (measures the HTTP service's own overhead)")
     parser.add_argument("--cache-size", type=int, default=512,
                         help="server's per-worker draft cache; 0 also turns off its per-quotation memo")
     parser.add_argument("--corpus", default=None, help="corpus database (default: the shipped corpus)")
@@ -241,11 +262,13 @@ def main() -> None:
     server = start_server(port, args)
     try:
         rss_idle = rss_mb(server.pid)
-        drafts = Drafts(distinct, varied=args.quotes == "varied")
+        drafts = Drafts(distinct, varied=args.quotes == "varied", none=args.quotes == "none")
         asyncio.run(run_load(port, drafts, args.clients, args.warmup, args.max_requests))
         rss_before = rss_mb(server.pid)
+        cpu_before, client_before = cpu_seconds(server.pid), time.process_time()
         latencies, errors, elapsed = asyncio.run(
             run_load(port, drafts, args.clients, args.duration, args.max_requests))
+        cpu_after, client_after = cpu_seconds(server.pid), time.process_time()
         rss_after = rss_mb(server.pid)
     finally:
         server.terminate()
@@ -269,6 +292,8 @@ def main() -> None:
         ("requests", f"{len(latencies):,} answered in {elapsed:.1f} s"),
         ("requests/s", f"{rps:,.1f}"),
         ("latency p50 / p95 / p99", f"{p50:.1f} / {p95:.1f} / {p99:.1f} ms"),
+        ("CPU per request", f"server {(cpu_after - cpu_before) * 1000 / max(1, len(latencies)):.2f} ms (all workers), "
+                            f"load generator {(client_after - client_before) * 1000 / max(1, len(latencies)):.2f} ms"),
         ("latency max", f"{latencies[-1] * 1000 if latencies else float('nan'):.1f} ms"),
         ("errors", f"{len(errors)}" + (f" ({', '.join(f'{k}: {v}' for k, v in kinds.items())})" if kinds else "")),
         ("server RSS idle / after warm-up / end", f"{rss_idle:.1f} / {rss_before:.1f} / {rss_after:.1f} MB"),

@@ -5,7 +5,7 @@ connections) are disconnected by the header deadline while good requests are
 still answered; oversized and over-numerous headers are refused; a thousand
 bad requests in a row (broken HTTP, broken JSON, wrong types, huge bodies,
 unknown paths) leave the server answering good requests correctly, with its
-memory flat.
+memory flat; a huge draft being checked does not hold up health checks.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,133 @@ def test_a_thousand_bad_requests_then_good_ones_are_served_and_memory_stays_flat
     assert process.poll() is None
     assert not accepted, (statuses, accepted)
     assert after - before < 50_000, f"resident memory grew {before} -> {after} KiB after 1,000 bad requests"
+
+
+@pytest.mark.slow
+def test_health_checks_are_answered_while_a_huge_draft_is_checked(seed_db):
+    """Small drafts are checked on the event loop, big ones in the thread pool: a draft of hundreds of
+    quotations must not stall the loop, so /healthz keeps answering at once meanwhile."""
+    from verifier.records import load_records, records_dir
+
+    speakers, _, quotes = load_records(records_dir())
+    names = {s.id: s.name for s in speakers}
+    paragraphs = [f'"{q.text.strip().rstrip(",.")}," {names[q.speaker_id]} said.' for q in quotes]
+    draft = "\n\n".join(paragraphs[i % len(paragraphs)] for i in range(600))  # no memo: every one is matched
+    process, base = start_server(seed_db, "--no-access-log", "--cache-size", "0")
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        answer: dict = {}
+        big = threading.Thread(target=lambda: answer.update(check(port, draft)))
+        big.start()
+        time.sleep(0.1)
+        waits = []
+        while big.is_alive():
+            started = time.monotonic()
+            with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:
+                assert response.status == 200
+            waits.append(time.monotonic() - started)
+            time.sleep(0.02)
+        big.join()
+        assert answer["summary"]["quotes"] >= 600
+        assert len(waits) >= 5, waits  # the draft took a while
+        assert max(waits) < 0.25, waits
+        good_answers_are_right(port)
+    finally:
+        stop_server(process)
+
+
+def worker_connections(server_pid: int, port: int) -> list[int]:
+    """Return how many established connections to `port` each worker process of the server holds (from /proc)."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                established.add(fields[9])  # the socket's inode
+    counts = []
+    for child in Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split():
+        inodes = set()
+        for fd in Path(f"/proc/{child}/fd").iterdir():
+            try:
+                target = str(fd.readlink())
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        if inodes & established:
+            counts.append(len(inodes & established))
+    return sorted(counts)
+
+
+@pytest.mark.slow
+def test_two_workers_even_out_connections_that_all_landed_on_one(seed_db):
+    """Twenty clients that connect at once often all land on one worker (whichever wakes first accepts them
+    all); a worker over its share answers with Connection: close until both hold ten."""
+    process, base = start_server(seed_db, "--no-access-log", "--workers", "2")
+    port = int(base.rsplit(":", 1)[1])
+    body = json.dumps({"text": GOOD}).encode()
+    request = (b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+               + str(len(body)).encode() + b"\r\n\r\n" + body)
+    sent_away = []
+
+    def client(connection: socket.socket, rounds: int) -> socket.socket:
+        for _ in range(rounds):
+            connection.sendall(request)
+            answer = b""
+            while b"\r\n\r\n" not in answer or len(answer.partition(b"\r\n\r\n")[2]) < int(
+                    answer.lower().partition(b"content-length: ")[2].partition(b"\r\n")[0] or 0):
+                chunk = connection.recv(65536)
+                assert chunk, "the server closed a connection without answering"
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200") and b'"decision": "pass"' in answer
+            if b"connection: close" in answer.lower():
+                sent_away.append(1)
+                connection.close()
+                connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+        return connection
+
+    try:
+        connections = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(20)]
+        spread: list[int] = []
+        deadline = time.monotonic() + 60  # the second worker may still be starting on a busy machine
+        while spread != [10, 10] and time.monotonic() < deadline:
+            with ThreadPoolExecutor(20) as pool:  # twenty clients at once, two requests each
+                connections = list(pool.map(lambda connection: client(connection, 2), connections))
+            time.sleep(0.2)  # let closed connections be counted out
+            spread = worker_connections(process.pid, port)
+        assert spread == [10, 10], (spread, len(sent_away))
+        sent_away.clear()
+        for _ in range(3):  # once even, nothing more is sent away
+            with ThreadPoolExecutor(20) as pool:
+                connections = list(pool.map(lambda connection: client(connection, 2), connections))
+        assert not sent_away and worker_connections(process.pid, port) == [10, 10]
+        for connection in connections:
+            connection.close()
+        good_answers_are_right(port)
+    finally:
+        stop_server(process)
+
+
+@pytest.mark.slow
+def test_a_head_trickled_past_the_limit_is_refused(server):
+    _, port = server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        for i in range(40):  # 40 KB of headers, 1 KB at a time, within the header deadline
+            try:
+                connection.sendall(b"X-%d: %s\r\n" % (i, b"a" * 1000))
+            except OSError:
+                break
+            time.sleep(0.005)
+        answer = b""
+        try:
+            while chunk := connection.recv(65536):
+                answer += chunk
+        except OSError:
+            pass
+    assert answer.startswith(b"HTTP/1.1 431") and b"application/problem+json" in answer, answer[:200]
+    good_answers_are_right(port)

@@ -22,21 +22,22 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
-import h11
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import __version__
 from .check import FileReport, check_document, summary
@@ -53,7 +54,7 @@ FailOn = Literal["misattributed", "drift", "unverified", "never"]
 Format = Literal["txt", "md", "html"]
 PROBLEM = "application/problem+json"
 MAX_DOCUMENTS = 100
-MAX_HEADER_BYTES = 16 * 1024  # request line and headers; uvicorn also stops buffering an incomplete head past this
+MAX_HEADER_BYTES = 16 * 1024  # request line and headers; an incomplete head is cut off past this too
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -233,13 +234,272 @@ class Guard:
                                                                                                self.token)
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for request headers, which uvicorn does not have.
+# -- /v1/check without the framework in the way ----
+class CheckFastPath:
+    """ASGI middleware: answers a well-formed `POST /v1/check` itself, and hands everything else on.
 
-    A client that opens a connection (or starts another request on a kept-alive
-    one) and does not finish the headers within the deadline is disconnected,
-    so slow clients cannot hold connections open. Header size is bounded by
-    uvicorn's `h11_max_incomplete_event_size`.
+    FastAPI's routing, dependency solving, request and response objects and the hop to its thread pool cost
+    more per request than a small draft takes to check. A request with a JSON content type, no query or just
+    `fail_on=<threshold>`, and a body `CheckRequest` accepts (validated from the JSON bytes in one step) is
+    answered here with the same bytes and headers the FastAPI route gives. Anything else, including every
+    body the model refuses, goes on to that route unchanged, so errors, problem details and the OpenAPI
+    document come from one place.
+
+    Drafts of up to INLINE_MAX_TEXT characters are checked right here on the event loop when the corpus lock
+    is free (first come, first served, with no thread hand-off); bigger ones, or when another thread holds
+    the lock, go to the thread pool so the loop keeps answering other requests (health checks among them).
+    """
+
+    # characters: ~10 ms for an article with a few quotations; ~70-90 ms at worst (nothing but short quotations)
+    INLINE_MAX_TEXT = 4_000
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Callable[[], Awaitable[dict]],
+                       send: Callable[[dict], Awaitable[None]]) -> None:
+        """Answer one request, or pass it on."""
+        if scope["type"] != "http" or scope["path"] != "/v1/check" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        fail_on = self._fail_on(scope.get("query_string", b""))
+        if fail_on is None or not self._json(scope.get("headers") or []):
+            await self.app(scope, receive, send)
+            return
+        message = await receive()  # the Guard hands over the whole body in one message
+        if message["type"] != "http.request" or message.get("more_body", False):
+            await self.app(scope, self._replay(message, receive), send)
+            return
+        try:
+            request = CheckRequest.model_validate_json(message.get("body", b""))
+        except ValidationError:
+            await self.app(scope, self._replay(message, receive), send)
+            return
+        checker: Checker = scope["app"].state.checker
+        drafts = request.drafts()
+        checked = checker.check_now(drafts) if request.size() <= self.INLINE_MAX_TEXT else None
+        if checked is None:
+            checked = await run_in_threadpool(checker.check, drafts)
+        body = answer(checked, request.fail_on or fail_on)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    def _fail_on(query: bytes) -> str | None:
+        """Return the threshold the query asks for (the default without one); None for any other query."""
+        if not query:
+            return "misattributed"
+        name, _, value = query.partition(b"=")
+        threshold = value.decode("latin-1")
+        return threshold if name == b"fail_on" and threshold in FAIL_ON else None
+
+    @staticmethod
+    def _json(headers: list[tuple[bytes, bytes]]) -> bool:
+        """Return whether the request says its body is `application/json` (UTF-8, JSON's own encoding)."""
+        for name, value in headers:
+            if name == b"content-type":
+                kind, _, params = value.lower().partition(b";")
+                return kind.strip() == b"application/json" and params.strip() in (b"", b"charset=utf-8")
+        return False
+
+    @staticmethod
+    def _replay(first: dict, receive: Callable[[], Awaitable[dict]]) -> Callable[[], Awaitable[dict]]:
+        """Return a receive callable that gives `first` again, then what `receive` gives."""
+        pending = [first]
+
+        async def replay() -> dict:
+            return pending.pop() if pending else await receive()
+
+        return replay
+
+
+# -- keeping the workers' shares of connections even ----
+class WorkerLoads:
+    """How many connections each worker process holds, in a small file all the workers map (`run` makes it).
+
+    Workers share one listening socket, and whichever wakes first accepts every connection waiting: 20
+    clients that connect at once often all land on one worker, which then serves them all on one core
+    while the other idles, each request waiting behind 19 others. Kept-alive connections stay where they
+    landed. So a worker holding more than its share (the total over the live workers, rounded up) answers
+    its next request on a surplus connection with `Connection: close`; the client reconnects, and the new
+    connection goes to whichever worker accepts first, most likely the less busy one. Connections already
+    on their way out count as gone, so a worker never sends away more than its surplus at once.
+
+    The file holds SLOTS pairs of 64-bit integers (worker pid, open connections); a worker claims a free
+    slot (or a dead worker's) under an exclusive lock on the file, and frees it when it stops.
+    """
+
+    SLOTS = 64
+    ENV = "QUOTECHECK_WORKER_LOADS"
+
+    def __init__(self, path: str) -> None:
+        import mmap
+
+        self.path = path
+        with open(path, "r+b") as handle:
+            self._map = mmap.mmap(handle.fileno(), self.SLOTS * 16)
+        self._table = memoryview(self._map).cast("q")
+        self.slot: int | None = None
+        self.leaving = 0  # this worker's connections answered with Connection: close and not yet closed
+
+    @classmethod
+    def create(cls, directory: str | None = None) -> str:
+        """Return the path of a new, empty table (the caller removes it when the server stops)."""
+        import tempfile
+
+        handle, path = tempfile.mkstemp(prefix="quotecheck-workers-", dir=directory)
+        with os.fdopen(handle, "wb") as out:
+            out.write(bytes(cls.SLOTS * 16))
+        return path
+
+    @classmethod
+    def from_env(cls) -> WorkerLoads | None:
+        """Return the table named by QUOTECHECK_WORKER_LOADS, with a slot claimed for this process; None when
+        there is none (one worker, or a platform without file locks)."""
+        path = os.environ.get(cls.ENV)
+        if not path:
+            return None
+        try:
+            import fcntl  # noqa: F401
+        except ImportError:  # Windows
+            return None
+        try:
+            loads = cls(path)
+        except (OSError, ValueError):
+            log.warning("cannot use the worker table %s: connections are not balanced", path)
+            return None
+        with loads._locked():
+            for slot in range(cls.SLOTS):
+                pid = loads._table[2 * slot]
+                if pid == 0 or not _alive(pid):
+                    loads._table[2 * slot], loads._table[2 * slot + 1] = os.getpid(), 0
+                    loads.slot = slot
+                    break
+        return loads if loads.slot is not None else None
+
+    def set(self, connections: int) -> None:
+        """Record how many connections this worker holds."""
+        if self.slot is not None:
+            self._table[2 * self.slot + 1] = connections
+
+    def over_share(self, connections: int) -> bool:
+        """Return whether this worker, holding `connections`, should send one away; when it returns True the
+        connection counts as leaving until `left` is called for it."""
+        staying = connections - self.leaving
+        if self.slot is None or staying <= 1:
+            return False
+        for attempt in range(2):
+            table = self._table.tolist()
+            counts = [table[i + 1] for i in range(0, len(table), 2) if table[i]]
+            share = -(-sum(counts) // len(counts)) if counts else staying
+            if staying <= share:
+                return False
+            if attempt == 0 and not self._forget_dead(table):
+                break  # every worker counted is alive: the share stands
+        self.leaving += 1
+        return True
+
+    def left(self) -> None:
+        """Note that a connection sent away has closed."""
+        self.leaving = max(0, self.leaving - 1)
+
+    def close(self) -> None:
+        """Free this worker's slot."""
+        if self.slot is not None:
+            self._table[2 * self.slot] = self._table[2 * self.slot + 1] = 0
+            self.slot = None
+
+    def _forget_dead(self, table: list[int]) -> bool:
+        """Free the slots of workers that are gone; return whether there were any."""
+        freed = False
+        with self._locked():  # not a slot a starting worker is claiming right now
+            for slot in range(self.SLOTS):
+                pid = table[2 * slot]
+                if pid and slot != self.slot and self._table[2 * slot] == pid and not _alive(pid):
+                    self._table[2 * slot] = self._table[2 * slot + 1] = 0
+                    freed = True
+        return freed
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the table's file lock (claiming and freeing slots take it)."""
+        import fcntl
+
+        with open(self.path, "r+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _alive(pid: int) -> bool:
+    """Return whether a process with this pid exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+WORKER_LOADS: WorkerLoads | None = None  # this worker's table, while its app runs (set by the lifespan)
+
+
+class OneSend:
+    """The transport as one response cycle sees it: the response head is held back until the first body
+    bytes, so that a response sent whole (as most are) leaves in one write.
+
+    Written separately, the head wakes the client, which finds no body yet and sleeps again until the second
+    write: two wake-ups and two system calls a response, on a machine whose cores the clients may share.
+    A head whose body does not follow at once (a streamed response) is sent at the next turn of the event
+    loop, or before anything else the protocol writes (`flush`).
+    """
+
+    __slots__ = ("_transport", "_cycle", "_loop", "_held", "_head_seen")
+
+    def __init__(self, transport: asyncio.Transport, cycle: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport, self._cycle, self._loop = transport, cycle, loop
+        self._held: bytes | None = None
+        self._head_seen = False
+
+    def write(self, data: bytes) -> None:
+        """Hold the response head; write anything else, after the head if one is held."""
+        if self._held is not None:
+            data, self._held = self._held + data, None
+        elif not self._head_seen and self._cycle.response_started:
+            self._head_seen = True  # (a "100 Continue" is written before the response starts: not held)
+            self._held = data
+            self._loop.call_soon(self.flush)
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        """Write the held head, if any."""
+        if self._held is not None:
+            data, self._held = self._held, None
+            self._transport.write(data)
+
+    def close(self) -> None:
+        """Write what is held, then close the connection."""
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools (llhttp) protocol with the limits uvicorn leaves out: a deadline and a size cap
+    for request heads.
+
+    A client that opens a connection (or starts another request on a kept-alive one) and does not finish
+    the headers within the deadline is disconnected, so slow clients cannot hold connections open. A head
+    still incomplete past MAX_HEADER_BYTES is answered 431 and the connection closed, so it cannot grow
+    without bound (a complete head over the limit is refused by the Guard, also with 431). With several
+    workers, it keeps the worker's count of connections in WorkerLoads and sends surplus ones away.
     """
 
     header_timeout = float(os.environ.get("QUOTECHECK_HEADER_TIMEOUT") or 10.0)
@@ -248,32 +508,75 @@ class GuardedH11Protocol(H11Protocol):
         """Accept a connection and start the clock for its first request's headers."""
         super().connection_made(transport)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._head_open = False  # a request head has begun and is not complete
+        self._head_bytes = 0  # bytes of it received so far (at most one request's head more: see data_received)
+        self._body_bytes = 0  # body bytes the parser gave out during the current data_received
+        self._sent_away = False  # answered with Connection: close to even out the workers' shares
         self._arm_header_timer()
+        if WORKER_LOADS is not None:
+            WORKER_LOADS.set(len(self.connections))
 
     def data_received(self, data: bytes) -> None:
-        """Feed bytes to h11; stop the header clock once a request has started, start it for the next one."""
+        """Feed bytes to the parser; cut off a head that grows past the limit; stop the header clock once a
+        request has started, start it for the next one."""
+        self._body_bytes = 0
         super().data_received(data)
+        if self.transport.is_closing():
+            return
+        if self._head_open:
+            # all of `data` but the body bytes the parser gave out: when the same bytes finished one request
+            # and began the next (pipelining), this counts the finished request's head too
+            self._head_bytes += len(data) - self._body_bytes
+            if self._head_bytes > MAX_HEADER_BYTES:
+                self._refuse_head()
+                return
         if self._waiting_for_request():
             self._arm_header_timer()
         else:
             self._disarm_header_timer()
 
+    def on_message_begin(self) -> None:
+        """Start counting a request head's bytes."""
+        super().on_message_begin()
+        self._head_open, self._head_bytes = True, 0
+
+    def on_headers_complete(self) -> None:
+        """Stop counting: the head is whole (the Guard checks its size). Start the request; when this worker
+        holds more than its share of connections, its answer closes the connection."""
+        self._head_open = False
+        super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:
+            cycle.transport = OneSend(self.transport, cycle, self.loop)
+        if (WORKER_LOADS is not None and cycle is not None and cycle.scope is self.scope and cycle.keep_alive
+                and not self._sent_away and WORKER_LOADS.over_share(len(self.connections))):
+            cycle.keep_alive = False
+            self._sent_away = True
+
+    def on_body(self, body: bytes) -> None:
+        """Note how many body bytes arrived in this read."""
+        self._body_bytes += len(body)
+        super().on_body(body)
+
     def connection_lost(self, exc: Exception | None) -> None:
-        """Forget the header clock when the connection goes."""
+        """Forget the header clock when the connection goes, and count it out."""
         self._disarm_header_timer()
         super().connection_lost(exc)
+        if WORKER_LOADS is not None:
+            if self._sent_away:
+                WORKER_LOADS.left()
+            WORKER_LOADS.set(len(self.connections))
 
     def _waiting_for_request(self) -> bool:
-        return self.cycle is None or (self.cycle.response_complete and self.conn.their_state is not h11.SEND_BODY)
+        return self.cycle is None or self.cycle.response_complete
 
     def _arm_header_timer(self) -> None:
-        if getattr(self, "_header_timer", None) is None:
+        if self._header_timer is None:
             self._header_timer = self.loop.call_later(self.header_timeout, self._header_timed_out)
 
     def _disarm_header_timer(self) -> None:
-        timer = getattr(self, "_header_timer", None)
-        if timer is not None:
-            timer.cancel()
+        if self._header_timer is not None:
+            self._header_timer.cancel()
             self._header_timer = None
 
     def _header_timed_out(self) -> None:
@@ -282,6 +585,25 @@ class GuardedH11Protocol(H11Protocol):
             self.logger.info("closing a connection whose request headers did not arrive in %g s",
                              self.header_timeout)
             self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        """Answer a request the parser refused (after anything held for the previous response)."""
+        self._flush()
+        super().send_400_response(msg)
+
+    def _flush(self) -> None:
+        if self.cycle is not None and isinstance(self.cycle.transport, OneSend):
+            self.cycle.transport.flush()
+
+    def _refuse_head(self) -> None:
+        self._flush()
+        body = problem_body(431, TITLES[431], f"the request line and headers are over {MAX_HEADER_BYTES:,} bytes")
+        head = [b"HTTP/1.1 431 Request Header Fields Too Large", b"content-type: " + PROBLEM.encode(),
+                b"content-length: " + str(len(body)).encode(), b"connection: close",
+                *(name + b": " + value for name, value in SECURITY_HEADERS)]
+        self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
+        self.transport.close()
+        self._disarm_header_timer()
 
 
 # -- the checker each worker holds ----
@@ -325,10 +647,21 @@ class Checker:
         self._memo: dict | None = {} if cache_size > 0 else None  # used only under self.lock
 
     def check(self, drafts: list[tuple[str, str, str]]) -> list[Checked]:
-        """Return the report for each (text, format, path), as `check_document` gives it (do not mutate)."""
+        """Return the report for each (text, format, path), as `check_document` gives it (do not mutate);
+        waits for the corpus lock while another thread holds it."""
         return [self._check(*draft) for draft in drafts]
 
-    def _check(self, text: str, kind: str, path: str) -> Checked:
+    def check_now(self, drafts: list[tuple[str, str, str]]) -> list[Checked] | None:
+        """Return what `check` returns if the corpus lock is free at once, holding it throughout; None (having
+        done nothing) while another thread holds it, so an event loop never waits on it."""
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
+            return [self._check(*draft, locked=True) for draft in drafts]
+        finally:
+            self.lock.release()
+
+    def _check(self, text: str, kind: str, path: str, locked: bool = False) -> Checked:
         key = (path, kind, text)
         with self._cache_lock:
             found = self._cache.get(key)
@@ -336,7 +669,7 @@ class Checker:
                 self._cache.move_to_end(key)
                 return found
         document = document_from_text(text, path, kind)
-        with self.lock:
+        with nullcontext() if locked else self.lock:
             if self._memo is not None and len(self._memo) > self.MEMO_QUOTATIONS:
                 self._memo.clear()
             report = check_document(document, self.corpus, self._memo)
@@ -362,6 +695,15 @@ def decision(checked: list[Checked], fail_on: str) -> str:
     if any(c.warns for c in checked):
         return "warn"
     return "pass"
+
+
+def answer(checked: list[Checked], fail_on: str) -> bytes:
+    """Return the JSON bytes of the /v1/check answer: the `check --format json` document for the drafts, with
+    `fail_on` and `decision`."""
+    tail = {"summary": total(checked), "fail_on": fail_on, "decision": decision(checked, fail_on)}
+    # the files[] objects come serialised from the checker (and its cache); keys as `check --format json`
+    return ('{"version": 1, "files": [' + ", ".join(c.json for c in checked) + "], "
+            + json.dumps(tail, ensure_ascii=False)[1:]).encode()
 
 
 def total(checked: list[Checked]) -> dict[str, int]:
@@ -404,7 +746,18 @@ class CheckRequest(BaseModel):
         for text in [self.text] if self.text is not None else [d.text for d in self.documents or []]:
             if not text.strip():
                 raise ValueError("the text is empty")
+            if not text.isascii():
+                try:
+                    text.encode()
+                except UnicodeEncodeError:  # JSON's "\\ud800" escapes: not text any reply could carry
+                    raise ValueError("the text has a lone surrogate (an unpaired \\uD800-\\uDFFF escape)") from None
         return self
+
+    def size(self) -> int:
+        """Return the number of characters of draft text in the request."""
+        if self.text is not None:
+            return len(self.text)
+        return sum(len(d.text) for d in self.documents or [])
 
     def drafts(self) -> list[tuple[str, str, str]]:
         """Return the drafts to check as (text, format, path)."""
@@ -550,9 +903,14 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
             path = settings.corpus or str(default_corpus_path())
             opened = Corpus.open(path, readonly=True)
         app.state.checker = Checker(corpus or opened, settings.cache_size)
+        global WORKER_LOADS
+        WORKER_LOADS = WorkerLoads.from_env()
         try:
             yield
         finally:
+            if WORKER_LOADS is not None:
+                WORKER_LOADS.close()
+                WORKER_LOADS = None
             if opened is not None:
                 opened.close()
 
@@ -575,12 +933,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
               ) -> Response:
         """Return the `check --format json` document for the drafts, with `fail_on` and `decision`."""
         threshold = body.fail_on or fail_on
-        checked = checker(request).check(body.drafts())
-        tail = {"summary": total(checked), "fail_on": threshold, "decision": decision(checked, threshold)}
-        # the files[] objects come serialised from the checker (and its cache); keys as `check --format json`
-        text = ('{"version": 1, "files": [' + ", ".join(c.json for c in checked) + "], "
-                + json.dumps(tail, ensure_ascii=False)[1:])
-        return Response(text, media_type="application/json")
+        return Response(answer(checker(request).check(body.drafts()), threshold), media_type="application/json")
 
     @v1.get("/quotes/search", summary="Search the corpus", response_model=None,
             responses={200: {"model": SearchOut}, **_problems(404, 422)})
@@ -652,6 +1005,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
+    app.add_middleware(CheckFastPath)  # inside CORS and the Guard: both still see every request
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -757,17 +1111,25 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
     if host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
         log.warning("serving on %s without a token: anyone who can reach it can use /v1 (set --token)", host)
     os.environ.update(settings.to_env())
-    GuardedH11Protocol.header_timeout = settings.header_timeout
-    uvicorn.run(
-        "verifier.service:app_from_env", factory=True, host=host, port=port, workers=workers,
-        http=GuardedH11Protocol, lifespan="on", access_log=access_log, proxy_headers=False, server_header=False,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,  # a head still incomplete past this is cut off with 400
-        timeout_keep_alive=5,  # idle kept-alive connections closed after 5 s
-        limit_concurrency=256,  # connections + tasks per worker; more get 503
-        backlog=512,
-        timeout_graceful_shutdown=10,
-    )
+    GuardedHttpToolsProtocol.header_timeout = settings.header_timeout
+    loads = WorkerLoads.create() if workers > 1 else None
+    if loads:
+        os.environ[WorkerLoads.ENV] = loads
+    try:
+        uvicorn.run(
+            "verifier.service:app_from_env", factory=True, host=host, port=port, workers=workers,
+            http=GuardedHttpToolsProtocol, loop="auto",  # uvloop where it is installed (not on Windows), else asyncio
+            lifespan="on", access_log=access_log, proxy_headers=False, server_header=False,
+            timeout_keep_alive=5,  # idle kept-alive connections closed after 5 s
+            limit_concurrency=256,  # connections + tasks per worker; more get 503
+            backlog=512,
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        if loads:
+            os.environ.pop(WorkerLoads.ENV, None)
+            Path(loads).unlink(missing_ok=True)
 
 
-__all__ = ["Checker", "CorpusError", "GuardedH11Protocol", "Settings", "app_from_env", "create_app", "decision",
-           "run"]
+__all__ = ["Checker", "CorpusError", "GuardedHttpToolsProtocol", "Settings", "WorkerLoads", "app_from_env",
+           "create_app", "decision", "run"]
