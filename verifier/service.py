@@ -1026,6 +1026,8 @@ def _search(db: Corpus, q: str | None, speaker: str | None, limit: int, offset: 
     from .judge import people_named
     from .match import candidates, score_alignment
 
+    db.refresh()  # the server is long-lived: see quotes another process added since the last request
+
     speaker_id = None
     if speaker:
         found = db.speaker(speaker)
