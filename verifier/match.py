@@ -344,13 +344,23 @@ def _quote_keys(text: str) -> Counter:
     return Counter(_quote_index(text).split())
 
 
+@lru_cache(maxsize=4096)
+def _aligned(shape: tuple[tuple[str, str], ...], text: str) -> tuple[tuple[Op, ...], float]:
+    """Return `align` of draft tokens (only their kinds and keys count) with a quote's text, cached: the
+    same words recur across drafts credited differently, and after a word only the credit changed."""
+    original, optional = _quote_words(text)
+    ops, cost = align([Token(kind, key, key, 0, 0) for kind, key in shape], original, optional)
+    return tuple(ops), cost
+
+
 def score_alignment(tokens: list[Token], quote: CorpusQuote) -> Scored:
     """Return the best alignment of a draft quotation within one corpus quote."""
     original, optional = _quote_words(quote.text)
     ops = _exact_ops(tokens, original)
     cost = MATCH_COST * len(tokens)  # what the DP would score the same all-match alignment
     if ops is None:
-        ops, cost = align(tokens, original, optional)
+        aligned, cost = _aligned(tuple((t.kind, t.key) for t in tokens), quote.text)
+        ops = list(aligned)
     spanned = [j for op in ops if op.original for j in range(*op.original)]
     first, last = (min(spanned), max(spanned)) if spanned else (0, -1)
     window = quote.text[original[first].start:original[last].end] if spanned else ""
