@@ -344,7 +344,7 @@ def _quote_keys(text: str) -> Counter:
     return Counter(_quote_index(text).split())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # ~2 KB an entry
 def _aligned(shape: tuple[tuple[str, str], ...], text: str) -> tuple[tuple[Op, ...], float]:
     """Return `align` of draft tokens (only their kinds and keys count) with a quote's text, cached: the
     same words recur across drafts credited differently, and after a word only the credit changed."""
