@@ -38,6 +38,7 @@ are exact and the corpus is untouched.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import csv
 import gzip
 import hashlib
@@ -49,6 +50,7 @@ import time
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
@@ -59,7 +61,7 @@ import orjson
 
 from .corpus import Corpus, CorpusError, name_key, quote_id, slug
 from .models import Source, Speaker
-from .normalize import index_text
+from .normalize import index_text, index_words
 
 BATCH_SIZE = 5_000
 MAX_REPORTED_ERRORS = 100
@@ -240,14 +242,17 @@ def _line_blocks(stream: IO[bytes], size: int) -> Iterator[tuple[int, bytes]]:
         yield number, b"".join(parts)
 
 
-def _loads(line: bytes) -> Any:
-    """Return the JSON value of one line, or a BadLine saying why it is not one."""
+def _loads(line: bytes, newline: bool) -> Any:
+    """Return the JSON value of one line (read without its newline, which it had if `newline`), or a
+    BadLine saying why it is not one."""
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
-        pass  # the standard parser decides, so what is accepted and the messages stay its own
+        pass
+    # the standard parser decides, on the line as read (its encoding detection looks at the length),
+    # so what is accepted and the messages stay as they were
     try:
-        return json.loads(line)
+        return json.loads(line + b"\n" if newline else line)
     except UnicodeDecodeError:
         return BadLine("not UTF-8 text")
     except ValueError as exc:
@@ -262,15 +267,15 @@ def _parse_block(first: int, data: bytes) -> _Block:
     """
     block = _Block([])
     entries = block.entries
-    counted: list[str] = []
+    counted: list[list[str]] = []  # the words of the Quotebank quotes with text
     sources: dict[tuple[str | None, str | None], tuple] = {}  # (url, date) -> the source's fields
     lines = data.split(b"\n")
-    if data.endswith(b"\n"):
-        lines.pop()
-    for number, line in enumerate(lines, first):
+    last = len(lines) - 1  # the part after the last newline: empty, or a last line without one
+    for i, line in enumerate(lines):
         if not line.strip():
             continue
-        record = _loads(line)
+        number = first + i
+        record = _loads(line, i < last)
         if isinstance(record, BadLine):
             entries.append((number, _BAD, record, None))
         elif isinstance(record, dict) and "quotation" in record:
@@ -286,14 +291,15 @@ def _parse_block(first: int, data: bytes) -> _Block:
             if (url, date) not in sources:
                 source = _source_from(url, None, None, date)
                 sources[url, date] = (source.id, source.publisher, source.title, source.date, source.url)
-            indexed = index_text(text)
+            words = index_words(text)
+            indexed = " ".join(words)
             if text.strip():
-                counted.append(indexed)
+                counted.append(words)
             entries.append((number, _QUOTEBANK, (*fields, sources[url, date]), indexed))
         else:
             text = record.get("text") if isinstance(record, dict) else None
             entries.append((number, _RECORD, record, index_text(text) if isinstance(text, str) else None))
-    block.df = _document_frequencies(counted)
+    block.df = Counter(chain.from_iterable(map(set, counted)))
     block.quotes = len(counted)
     return block
 
@@ -313,7 +319,7 @@ def _jsonl_blocks(stream: IO[bytes], parallel: bool) -> Iterator[_Block]:
             yield _parse_block(first, data)
         return
     import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=PARSE_WORKERS, mp_context=multiprocessing.get_context("fork"))
     pending: deque[Future] = deque()
@@ -478,6 +484,8 @@ class _Importer:
         self.new_sources: dict[str, Source] = {}
         self.quotes: list[_Queued] = []
         self.indexed: str | None = None  # index text of the record being taken, when already computed
+        self.writer: ThreadPoolExecutor | None = None
+        self.writing: Future[int] | None = None  # the batch of quotes being written
 
     # speakers ---------------------------------------------------------------
     def _trim_caches(self) -> None:
@@ -708,9 +716,16 @@ class _Importer:
                 source_id = self.source_by_url[src.url] if src.url else self.resolve_source(src)
                 self.quotes[i] = (*q[:3], source_id, *q[4:])
 
-    def flush(self) -> None:
-        """Write the queued speakers, sources and quotes (inside the caller's transaction)."""
+    def flush(self, commit: bool = False) -> None:
+        """Write the queued speakers and sources, and start writing the queued quotes in the writer thread
+        (all inside the current transaction, which the writer then commits if `commit`). Returns nothing.
+
+        Only the quotes go to the writer thread (SQLite releases the GIL, so the full-text index is
+        built while this thread reads the next records): they touch tables record reading never looks
+        at, and the next flush waits for them before it writes or looks quotes up.
+        """
         corpus = self.corpus
+        self.wait()
         self._resolve_pending_sources()
         for speaker in self.new_speakers.values():
             if not corpus.has_speaker(speaker.id):
@@ -732,23 +747,48 @@ class _Importer:
             if qid not in rows:
                 rows[qid] = (qid, text, speaker_id, source_id, context, relayed_by, indexed, block)
         self.quotes.clear()
-        stored = corpus.existing_quote_ids(list(rows))
-        fresh = [row for qid, row in rows.items() if qid not in stored]
-        texts = [row[6] or index_text(row[1]) for row in fresh]
-        self.report.added += corpus.add_quote_rows([row[:6] for row in fresh], texts,
-                                                   _batch_frequencies(fresh, texts))
+        batch = list(rows.values())
+        texts = [row[6] or index_text(row[1]) for row in batch]
+        if self.writer is None:
+            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotecheck-import-writer")
+        self.writing = self.writer.submit(self._write, [row[:6] for row in batch], texts,
+                                          _batch_frequencies(batch, texts), commit)
         self._trim_caches()
 
+    def _write(self, rows: list[tuple], texts: list[str], df: Counter[str], commit: bool) -> int:
+        """Store the quotes of a batch that are not stored yet, then commit and begin the next transaction
+        if `commit`; return how many were stored (runs in the writer thread)."""
+        added = self.corpus.add_quote_rows(rows, texts, df)
+        if commit:
+            self.corpus.conn.commit()
+            self.corpus.conn.execute("BEGIN IMMEDIATE")
+        return added
 
-def _batch_frequencies(fresh: list[tuple], texts: list[str]) -> Counter[str]:
-    """Return how many of the quotes being stored hold each word: a block's counts where the batch stores
-    every quote they were made from, the words of the other quotes counted here."""
-    stored_of = Counter(row[7] for row in fresh)
-    whole = {block for block, n in stored_of.items() if block is not None and n == block.quotes}
+    def wait(self) -> None:
+        """Wait until the batch being written is stored (raising what stopped it), and count its quotes."""
+        if self.writing is not None:
+            writing, self.writing = self.writing, None
+            self.report.added += writing.result()
+
+    def close(self) -> None:
+        """Let the batch being written finish (or fail), then stop the writer thread. Returns nothing."""
+        if self.writing is not None:
+            with contextlib.suppress(Exception):  # the caller is failing already, with the error that matters
+                self.wait()
+        if self.writer is not None:
+            self.writer.shutdown()
+            self.writer = None
+
+
+def _batch_frequencies(batch: list[tuple], texts: list[str]) -> Counter[str]:
+    """Return how many of the batch's quotes hold each word: a block's counts where the batch holds every
+    quote they were made from, the words of the other quotes counted here."""
+    held = Counter(row[7] for row in batch)
+    whole = {block for block, n in held.items() if block is not None and n == block.quotes}
     df: Counter[str] = Counter()
     for block in whole:
         df.update(block.df)
-    df.update(_document_frequencies(text for row, text in zip(fresh, texts, strict=True) if row[7] not in whole))
+    df.update(_document_frequencies(text for row, text in zip(batch, texts, strict=True) if row[7] not in whole))
     return df
 
 
@@ -798,18 +838,23 @@ def import_files(corpus: Corpus, paths: Iterable[str | os.PathLike], *, strict: 
                         commit_batches=not whole_run)
             report.files += 1
         importer.flush()
+        importer.wait()
         if dry_run:
             conn.rollback()
         else:
             conn.commit()
     except TransferError as exc:
+        importer.close()
         conn.rollback()
         if whole_run or "--strict" in str(exc):
             raise
         raise TransferError(f"{exc}; the {report.added:,} quote(s) of the batches before it were kept") from None
     except BaseException:
+        importer.close()
         conn.rollback()
         raise
+    finally:
+        importer.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -818,7 +863,6 @@ def _import_one(importer: _Importer, path: str, compression: str, fmt: str, stri
                 progress: ProgressFn | None, on_error: Callable[[LineError], None] | None,
                 commit_batches: bool) -> None:
     report = importer.report
-    conn = importer.corpus.conn
     stream, counter = _open_binary(path, compression)
     total = os.path.getsize(path)
     loose = fmt != "jsonl"
@@ -858,10 +902,7 @@ def _import_one(importer: _Importer, path: str, compression: str, fmt: str, stri
                     if on_error:
                         on_error(error)
                 if len(importer.quotes) >= batch_size:
-                    importer.flush()
-                    if commit_batches:
-                        conn.commit()
-                        conn.execute("BEGIN IMMEDIATE")
+                    importer.flush(commit=commit_batches)
                     if progress:
                         progress(Progress(path, counter.count, total, report.lines, report.added))
         importer.flush()
