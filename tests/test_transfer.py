@@ -5,14 +5,12 @@ from __future__ import annotations
 import bz2
 import gzip
 import json
-import random
 
 import pytest
 
 from verifier.cli import cli
 from verifier.corpus import Corpus
-from verifier.normalize import index_text
-from verifier.transfer import fast_index_text, import_files
+from verifier.transfer import import_files
 
 QUOTEBANK = [
     {"quoteID": "2015-08-31-000271", "quotation": "We are not going to change the enforcement priorities at all",
@@ -224,12 +222,3 @@ def test_big_files_are_parsed_in_a_worker_with_the_same_result(tmp_path, monkeyp
             words = db.conn.execute("SELECT group_concat(term || df) FROM terms ORDER BY term").fetchone()
             results.append((report.added, report.malformed, words))
     assert results[0] == results[1] and results[0][0] == 3000
-
-
-def test_fast_index_text_equals_index_text():
-    rng = random.Random(5)
-    alphabet = "ab cD'’.,:%—“”‘…12é’sn't-"
-    samples = ["We’re here, don't panic — it’s 410,000.5% “ok” cannot… won't", "Café naïve ﬁne José’s"]
-    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
-    for text in samples:
-        assert fast_index_text(text) == index_text(text), text

@@ -15,8 +15,9 @@ import os
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 
 from .models import CorpusQuote, Source, Speaker
 from .normalize import fold, index_text
@@ -258,33 +259,36 @@ class Corpus:
         return {row[0] for row in self._rows_in("SELECT id FROM quotes WHERE id IN ({marks})", ids)}
 
     def add_quote_rows(self, rows: list[tuple[str, str, str, str, str | None, str | None]],
-                       indexed: list[str]) -> int:
-        """Store new quotes in bulk inside the caller's transaction; return how many were stored.
+                       indexed: list[str], df: Mapping[str, int] | None = None) -> int:
+        """Store quotes in bulk inside the caller's transaction, skipping those whose id is stored already;
+        return how many were stored.
 
-        `rows` are (id, text, speaker_id, source_id, context, relayed_by) whose ids
-        are not stored yet (the caller checks with `existing_quote_ids`);
-        `indexed[i]` is `index_text(rows[i][1])`. Row ids are assigned here so the
+        `rows` are (id, text, speaker_id, source_id, context, relayed_by) with
+        distinct ids; `indexed[i]` is `index_text(rows[i][1])`; `df`, when the
+        caller has counted it already, how many of the `indexed` hold each word.
+        The new quotes get the next row ids in order (as one by one), and the
         quote table and the full-text index are each filled with one executemany.
         """
         self._forget()
         if not rows:
             return 0
         top = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM quotes").fetchone()[0]
-        self.conn.executemany(
-            "INSERT INTO quotes (rowid, id, text, speaker_id, source_id, context, relayed_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(top + k + 1, *row) for k, row in enumerate(rows)],
-        )
+        stored = self.conn.executemany(
+            "INSERT OR IGNORE INTO quotes (id, text, speaker_id, source_id, context, relayed_by)"
+            " VALUES (?, ?, ?, ?, ?, ?)", rows).rowcount
+        if stored < len(rows):  # some were there already: index only the new ones
+            new = {row[0] for row in self.conn.execute("SELECT id FROM quotes WHERE rowid > ?", (top,))}
+            indexed = [words for row, words in zip(rows, indexed, strict=True) if row[0] in new]
+            df = None
         self.conn.executemany("INSERT INTO quotes_fts (rowid, words) VALUES (?, ?)",
                               [(top + k + 1, words) for k, words in enumerate(indexed)])
-        df: Counter[str] = Counter()
-        for words in indexed:
-            df.update(set(words.split()))
+        if df is None:
+            df = Counter(chain.from_iterable(map(set, map(str.split, indexed))))
         self.conn.executemany(
             "INSERT INTO terms VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
             df.items(),
         )
-        return len(rows)
+        return len(indexed)
 
     def speaker_ids_with_qid(self, qid: str) -> list[str]:
         """Return the ids of stored speakers with this Wikidata QID."""

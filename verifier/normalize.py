@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 WORD_RE = re.compile(r"\d+(?:[.,:]\d+)*%?|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 ELLIPSIS_RE = re.compile(r"…|\.\s?\.\s?\.(?:\s?\.)?")
@@ -93,6 +94,40 @@ def keys(text: str) -> list[str]:
     return [w.key for w in words(text)]
 
 
+class _ChunkKeys(dict):
+    """The keys of each whitespace-free piece of text ("Don't," -> ("do", "not")), computed once per
+    distinct piece and kept until `limit` pieces are known (then forgotten all at once)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        if len(self) >= self.limit:
+            self.clear()
+        found = self[chunk] = tuple(part for token in WORD_RE.findall(chunk) if (key := word_key(token))
+                                    for part in expand(key))
+        return found
+
+
+_CHUNK_KEYS = _ChunkKeys(200_000)
+
+
+def index_words(text: str) -> list[str]:
+    """Return the keys of `text` in order, exactly `keys(text)`, computed a whitespace-separated piece at a time.
+
+    No word spans whitespace (WORD_RE matches none of the characters `str.split`
+    splits at), so the words of the text are the words of its pieces in order;
+    a piece's keys are cached (most pieces recur). Lower-casing pure ASCII
+    first changes no word boundary, and makes fewer distinct pieces.
+    """
+    if text.isascii():
+        text = text.lower()
+    return list(chain.from_iterable(map(_CHUNK_KEYS.__getitem__, text.split())))
+
+
 def index_text(text: str) -> str:
     """Return the text the full-text index stores for a quote: its keys joined by spaces."""
-    return " ".join(keys(text))
+    if text.isascii():
+        text = text.lower()
+    return " ".join(chain.from_iterable(map(_CHUNK_KEYS.__getitem__, text.split())))

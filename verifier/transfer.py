@@ -38,6 +38,7 @@ are exact and the corpus is untouched.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import csv
 import gzip
 import hashlib
@@ -47,25 +48,26 @@ import os
 import re
 import time
 import zlib
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+import orjson
+
 from .corpus import Corpus, CorpusError, name_key, quote_id, slug
 from .models import Source, Speaker
-from .normalize import WORD_RE, expand, index_text
+from .normalize import index_text, index_words
 
 BATCH_SIZE = 5_000
 MAX_REPORTED_ERRORS = 100
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 QID_RE = re.compile(r"Q[1-9]\d*")
 UNKNOWN_SOURCE = Source(id="unknown", publisher="unknown", title="unknown")
-_DROP = str.maketrans("", "", ".,:%")
-_SEPARATORS = str.maketrans({**{ch: " " for ch in "\u2014\u2013\u2012\u2015\u201c\u201d\u201e\u2018\u00ab\u00bb"
-                                                  "\u2026\u2022\u00a0\u2009\u202f\u00b7"},
-                             "\u2019": "'"})
 _CACHE_LIMIT = 200_000
 
 
@@ -125,22 +127,7 @@ class Progress:
 ProgressFn = Callable[[Progress], None]
 
 
-def fast_index_text(text: str) -> str:
-    """Return exactly `normalize.index_text(text)`, computed faster for text whose words are ASCII.
-
-    Non-ASCII punctuation that cannot be part of a word (dashes, curly double
-    quotes, ellipsis...) is turned into spaces and the curly apostrophe into a
-    straight one first; both leave the words and their keys unchanged.
-    """
-    if not text.isascii():
-        text = text.translate(_SEPARATORS)
-        if not text.isascii():
-            return index_text(text)
-    lowered = text.lower()
-    joined = " ".join(WORD_RE.findall(lowered)).translate(_DROP)
-    if "'" not in joined and "cannot" not in joined:
-        return joined
-    return " ".join(part for key in joined.split(" ") for part in expand(key))
+fast_index_text = index_text  # the name bench/scale.py (and older callers) use
 
 
 # -- reading files -------------------------------------------------------------
@@ -203,60 +190,153 @@ def _compressed_failure(path: str, compression: str, exc: BaseException, line: i
     return TransferError(f"{path}: not a readable {name} file ({exc})")
 
 
-def _jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
-    """Yield (line number, parsed object or BadLine, None) for each non-blank line."""
-    for number, line in enumerate(stream, 1):
-        if line.strip():
-            yield from _parse_lines([(number, line)])
+PARALLEL_MIN_BYTES = 4 << 20  # files at least this big are parsed in worker processes
+PARSE_WORKERS = 2
+BLOCK_BYTES = 1 << 20  # JSONL is read and parsed in blocks of whole lines about this big
+
+# what a parsed line holds (`_Block.entries`)
+_QUOTEBANK = 0  # the fields of a valid Quotebank quote (`_quotebank_fields`) and of its source
+_SKIPPED = 1  # a valid Quotebank line with nothing to import
+_BAD = 2  # a BadLine
+_RECORD = 3  # anything else (a parsed JSON value or a CSV row), for `_Importer.take`
 
 
-PARALLEL_MIN_BYTES = 4 << 20  # files at least this big are parsed in a second process
+@dataclass(eq=False)
+class _Block:
+    """Parsed lines of one block of input: (line number, kind, payload, index text of its quote or None)
+    for each non-blank line, and how many quotes hold each word over the block's Quotebank quotes
+    with words (`quotes` of them), so a batch that stores all of those can reuse the counts."""
+
+    entries: list[tuple[int, int, Any, str | None]]
+    df: Counter[str] = field(default_factory=Counter)
+    quotes: int = 0
 
 
-def _parse_lines(chunk: list[tuple[int, bytes]]) -> list[tuple[int, Any, str | None]]:
-    """Return (line number, parsed object or BadLine, index text of its quote or None) for each line."""
-    out: list[tuple[int, Any, str | None]] = []
-    for number, line in chunk:
+def _line_blocks(stream: IO[bytes], size: int) -> Iterator[tuple[int, bytes]]:
+    """Yield (number of its first line, bytes) for blocks of whole lines of about `size` bytes, then the
+    last line if it has no newline. A read error is raised after the block of the whole lines before it."""
+    number = 1
+    parts: list[bytes] = []
+    total = 0
+    while True:
         try:
-            record: Any = json.loads(line)
-        except UnicodeDecodeError:
-            record = BadLine("not UTF-8 text")
-        except ValueError as exc:
-            record = BadLine(f"not valid JSON ({getattr(exc, 'msg', str(exc))})")
-        indexed = None
-        if isinstance(record, dict):
-            text = record.get("quotation", record.get("text"))
-            if isinstance(text, str):
-                indexed = fast_index_text(text)
-        out.append((number, record, indexed))
-    return out
+            data = stream.read1(size)  # type: ignore[attr-defined]
+        except BaseException:
+            block = b"".join(parts)
+            cut = block.rfind(b"\n") + 1
+            if cut:
+                yield number, block[:cut]
+            raise
+        if not data:
+            break
+        parts.append(data)
+        total += len(data)
+        if total >= size and b"\n" in data:
+            block = b"".join(parts)
+            cut = block.rfind(b"\n") + 1
+            yield number, block[:cut]
+            number += block.count(b"\n", 0, cut)
+            parts = [block[cut:]] if cut < len(block) else []
+            total = len(block) - cut
+    if parts:
+        yield number, b"".join(parts)
 
 
-def _parallel_jsonl_records(stream: IO[bytes], chunk_lines: int) -> Iterator[tuple[int, Any, str | None]]:
-    """Yield what `_parse_lines` does for every non-blank line, parsing chunks in a worker process
-    while this one stores the previous chunk (two cores: parsing and SQLite each get one)."""
+def _loads(line: bytes, newline: bool) -> Any:
+    """Return the JSON value of one line (read without its newline, which it had if `newline`), or a
+    BadLine saying why it is not one."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        pass
+    # the standard parser decides, on the line as read (its encoding detection looks at the length),
+    # so what is accepted and the messages stay as they were
+    try:
+        return json.loads(line + b"\n" if newline else line)
+    except UnicodeDecodeError:
+        return BadLine("not UTF-8 text")
+    except ValueError as exc:
+        return BadLine(f"not valid JSON ({getattr(exc, 'msg', str(exc))})")
+
+
+def _parse_block(first: int, data: bytes) -> _Block:
+    """Return the parsed lines of a block of JSONL whose first line is number `first`.
+
+    Quotebank lines are validated here too (`_quotebank_fields`), and their
+    sources derived from their URLs, so the process that writes has little left to do.
+    """
+    block = _Block([])
+    entries = block.entries
+    counted: list[list[str]] = []  # the words of the Quotebank quotes with text
+    sources: dict[tuple[str | None, str | None], tuple] = {}  # (url, date) -> the source's fields
+    lines = data.split(b"\n")
+    last = len(lines) - 1  # the part after the last newline: empty, or a last line without one
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        number = first + i
+        record = _loads(line, i < last)
+        if isinstance(record, BadLine):
+            entries.append((number, _BAD, record, None))
+        elif isinstance(record, dict) and "quotation" in record:
+            try:
+                fields = _quotebank_fields(record)
+            except BadLine as exc:
+                entries.append((number, _BAD, exc, None))
+                continue
+            if fields is None:
+                entries.append((number, _SKIPPED, None, None))
+                continue
+            text, url, date = fields[0], fields[4], fields[5]
+            if (url, date) not in sources:
+                source = _source_from(url, None, None, date)
+                sources[url, date] = (source.id, source.publisher, source.title, source.date, source.url)
+            words = index_words(text)
+            indexed = " ".join(words)
+            if text.strip():
+                counted.append(words)
+            entries.append((number, _QUOTEBANK, (*fields, sources[url, date]), indexed))
+        else:
+            text = record.get("text") if isinstance(record, dict) else None
+            entries.append((number, _RECORD, record, index_text(text) if isinstance(text, str) else None))
+    block.df = Counter(chain.from_iterable(map(set, counted)))
+    block.quotes = len(counted)
+    return block
+
+
+def _document_frequencies(indexed: Iterable[str]) -> Counter[str]:
+    """Return how many of these index texts hold each word."""
+    return Counter(chain.from_iterable(map(set, map(str.split, indexed))))
+
+
+def _jsonl_blocks(stream: IO[bytes], parallel: bool) -> Iterator[_Block]:
+    """Yield the parsed blocks of a JSONL stream in order; when `parallel`, parse them in worker processes
+    while this one stores the blocks before (a few blocks ahead at most, so memory stays bounded).
+    A read error is raised after every block read before it has been yielded."""
+    blocks = _line_blocks(stream, BLOCK_BYTES)
+    if not parallel:
+        for first, data in blocks:
+            yield _parse_block(first, data)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    def chunks() -> Iterator[list[tuple[int, bytes]]]:
-        chunk: list[tuple[int, bytes]] = []
-        for number, line in enumerate(stream, 1):
-            if line.strip():
-                chunk.append((number, line))
-                if len(chunk) >= chunk_lines:
-                    yield chunk
-                    chunk = []
-        if chunk:
-            yield chunk
-
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        pending = []
-        for chunk in chunks():
-            pending.append(pool.submit(_parse_lines, chunk))
-            if len(pending) >= 3:
-                yield from pending.pop(0).result()
-        for future in pending:
-            yield from future.result()
+    pool = ProcessPoolExecutor(max_workers=PARSE_WORKERS, mp_context=multiprocessing.get_context("fork"))
+    pending: deque[Future] = deque()
+    try:
+        try:
+            for first, data in blocks:
+                pending.append(pool.submit(_parse_block, first, data))
+                if len(pending) > 2 * PARSE_WORKERS:
+                    yield pending.popleft().result()
+        except (EOFError, OSError, zlib.error):
+            while pending:
+                yield pending.popleft().result()
+            raise
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _csv_records(stream: IO[bytes], delimiter: str) -> Iterator[tuple[int, Any, None]]:
@@ -360,14 +440,29 @@ def _source_from(url: str | None, publisher: str | None, title: str | None, date
     return UNKNOWN_SOURCE
 
 
-@dataclass
-class _Quote:
-    indexed: str | None
-    text: str
-    speaker_id: str
-    source_id: str | Source  # a Source until resolved against the corpus in `flush`
-    context: str | None
-    relayed_by: str | None
+# a quote waiting for `flush`: (index text or None, text, speaker id, source id or a Source until resolved
+# against the corpus, context, relayed_by, the _Block whose counts include it or None)
+_Queued = tuple[str | None, str, str, "str | Source", str | None, str | None, "_Block | None"]
+
+
+def _quotebank_fields(r: dict) -> tuple[str, str, str, str | None, str | None, str | None] | None:
+    """Return (text, speaker name, its name key, QID, URL, date) of a Quotebank record, or None when it
+    credits nobody (no speaker, or a "name" with no letters or digits to know them by); raise BadLine
+    when it is malformed."""
+    text = _text(r.get("quotation"), "quotation", required=True)
+    name = _text(r.get("speaker"), "speaker")
+    qids = r.get("qids") or []
+    if not isinstance(qids, list):
+        raise BadLine("'qids' is not a list")
+    urls = r.get("urls") or []
+    if not isinstance(urls, list) or (urls and not isinstance(urls[0], str)):
+        raise BadLine("'urls' is not a list of strings")
+    date = _date(r.get("date"))
+    key = name_key(name) if name else ""
+    if not name or name.strip().lower() == "none" or not key:
+        return None
+    qid = _qid(qids[0]) if len(qids) == 1 else None
+    return text, name.strip(), key, qid, urls[0] if urls else None, date
 
 
 class _Importer:
@@ -387,8 +482,10 @@ class _Importer:
         self.new_speakers: dict[str, Speaker] = {}
         self.pending_keys: dict[str, list[tuple[str, str, str | None]]] = {}  # name keys of new_speakers
         self.new_sources: dict[str, Source] = {}
-        self.quotes: list[_Quote] = []
+        self.quotes: list[_Queued] = []
         self.indexed: str | None = None  # index text of the record being taken, when already computed
+        self.writer: ThreadPoolExecutor | None = None
+        self.writing: Future[int] | None = None  # the batch of quotes being written
 
     # speakers ---------------------------------------------------------------
     def _trim_caches(self) -> None:
@@ -548,7 +645,7 @@ class _Importer:
                 raise BadLine(f"source {written!r} is neither given earlier in the file nor stored")
             self.source_known.add(written)
             source_id = written
-        self._queue(text, speaker_id, source_id, _text(r.get("context"), "context"), relay)
+        self._queue(text, speaker_id, source_id, _text(r.get("context"), "context"), relay, self.indexed)
         return True
 
     def _loose(self, r: dict) -> bool:
@@ -563,36 +660,38 @@ class _Importer:
                           qid=_qid(r.get("speaker_qid") or r.get("qid")))
         source = _source_from(_text(r.get("url"), "url"), _text(r.get("publisher"), "publisher"),
                               _text(r.get("title"), "title"), _date(r.get("date")))
-        self._queue(text, self.resolve_speaker(speaker), source, _text(r.get("context"), "context"), None)
+        self._queue(text, self.resolve_speaker(speaker), source, _text(r.get("context"), "context"), None,
+                    self.indexed)
         return True
 
     def _quotebank(self, r: dict) -> bool:
-        text = _text(r.get("quotation"), "quotation", required=True)
-        name = _text(r.get("speaker"), "speaker")
-        qids = r.get("qids") or []
-        if not isinstance(qids, list):
-            raise BadLine("'qids' is not a list")
-        urls = r.get("urls") or []
-        if not isinstance(urls, list) or (urls and not isinstance(urls[0], str)):
-            raise BadLine("'urls' is not a list of strings")
-        date = _date(r.get("date"))
-        if not name or name.strip().lower() == "none" or not name_key(name):
-            self.report.skipped += 1  # no speaker, or a "name" with no letters or digits to know them by
+        fields = _quotebank_fields(r)
+        if fields is None:
+            self.report.skipped += 1
             return False
-        qid = _qid(qids[0]) if len(qids) == 1 else None
-        speaker_id = self.resolve_speaker(Speaker(id="", name=name.strip(), qid=qid))
-        url = urls[0] if urls else None
-        source: str | Source | None = self.source_by_url.get(url) if url else None
-        if source is None:
-            source = _source_from(url, None, None, date)  # resolved in bulk when the batch is written
-        self._queue(text, speaker_id, source, None, None)
+        source = _source_from(fields[4], None, None, fields[5])
+        self.quotebank(fields + ((source.id, source.publisher, source.title, source.date, source.url),),
+                       self.indexed, None)
         return True
 
+    def quotebank(self, fields: tuple, indexed: str | None, block: _Block | None) -> None:
+        """Queue a Quotebank quote from its `_quotebank_fields` and the fields of the source its URL makes
+        (returns nothing); raise BadLine if its text is empty. `indexed` is its index text, if known."""
+        text, name, key, qid, url, _, source = fields
+        # a speaker already looked up by QID, or by an unambiguous name, resolves the same again
+        speaker_id = self.by_qid.get(qid) if qid else self.by_name.get(key)
+        if speaker_id is None:
+            speaker_id = self.resolve_speaker(Speaker(id="", name=name, qid=qid))
+        source_id: str | Source | None = self.source_by_url.get(url) if url else None
+        if source_id is None:
+            source_id = Source(*source)  # resolved in bulk when the batch is written
+        self._queue(text, speaker_id, source_id, None, None, indexed, block)
+
     def _queue(self, text: str, speaker_id: str, source_id: str | Source, context: str | None,
-               relayed_by: str | None) -> None:
+               relayed_by: str | None, indexed: str | None = None, block: _Block | None = None) -> None:
         if not text.strip():
             raise BadLine("the quote text is empty")
-        self.quotes.append(_Quote(self.indexed, text, speaker_id, source_id, context, relayed_by))
+        self.quotes.append((indexed, text, speaker_id, source_id, context, relayed_by, block))
         self.report.quotes += 1
 
     # writing --------------------------------------------------------------------
@@ -600,8 +699,9 @@ class _Importer:
         """Give every queued quote a source id, looking the batch's new URLs up in one go."""
         pending: dict[str, Source] = {}
         for q in self.quotes:
-            if isinstance(q.source_id, Source) and q.source_id.url and q.source_id.url not in self.source_by_url:
-                pending.setdefault(q.source_id.url, q.source_id)  # the first date seen for a URL
+            src = q[3]
+            if isinstance(src, Source) and src.url and src.url not in self.source_by_url:
+                pending.setdefault(src.url, src)  # the first date seen for a URL
         if pending:
             self.source_by_url.update(self.corpus.source_ids_with_urls(list(pending)))
             new = [src for url, src in pending.items() if url not in self.source_by_url]
@@ -610,14 +710,22 @@ class _Importer:
                 if src.id not in stored:
                     self.new_sources.setdefault(src.id, src)
                 self.source_by_url[src.url] = src.id
-        for q in self.quotes:
-            if isinstance(q.source_id, Source):
-                src = q.source_id
-                q.source_id = self.source_by_url[src.url] if src.url else self.resolve_source(src)
+        for i, q in enumerate(self.quotes):
+            src = q[3]
+            if isinstance(src, Source):
+                source_id = self.source_by_url[src.url] if src.url else self.resolve_source(src)
+                self.quotes[i] = (*q[:3], source_id, *q[4:])
 
-    def flush(self) -> None:
-        """Write the queued speakers, sources and quotes (inside the caller's transaction)."""
+    def flush(self, commit: bool = False) -> None:
+        """Write the queued speakers and sources, and start writing the queued quotes in the writer thread
+        (all inside the current transaction, which the writer then commits if `commit`). Returns nothing.
+
+        Only the quotes go to the writer thread (SQLite releases the GIL, so the full-text index is
+        built while this thread reads the next records): they touch tables record reading never looks
+        at, and the next flush waits for them before it writes or looks quotes up.
+        """
         corpus = self.corpus
+        self.wait()
         self._resolve_pending_sources()
         for speaker in self.new_speakers.values():
             if not corpus.has_speaker(speaker.id):
@@ -634,18 +742,54 @@ class _Importer:
             self.source_known.update(self.new_sources)
             self.new_sources.clear()
         rows: dict[str, tuple] = {}
-        indexed: dict[str, str | None] = {}
-        for q in self.quotes:
-            qid = quote_id(q.text, q.speaker_id, q.source_id)
+        for indexed, text, speaker_id, source_id, context, relayed_by, block in self.quotes:
+            qid = quote_id(text, speaker_id, source_id)  # type: ignore[arg-type]
             if qid not in rows:
-                rows[qid] = (qid, q.text, q.speaker_id, q.source_id, q.context, q.relayed_by)
-                indexed[qid] = q.indexed
+                rows[qid] = (qid, text, speaker_id, source_id, context, relayed_by, indexed, block)
         self.quotes.clear()
-        stored = corpus.existing_quote_ids(list(rows))
-        fresh = [row for qid, row in rows.items() if qid not in stored]
-        texts = [indexed[row[0]] or fast_index_text(row[1]) for row in fresh]
-        self.report.added += corpus.add_quote_rows(fresh, texts)
+        batch = list(rows.values())
+        texts = [row[6] or index_text(row[1]) for row in batch]
+        if self.writer is None:
+            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotecheck-import-writer")
+        self.writing = self.writer.submit(self._write, [row[:6] for row in batch], texts,
+                                          _batch_frequencies(batch, texts), commit)
         self._trim_caches()
+
+    def _write(self, rows: list[tuple], texts: list[str], df: Counter[str], commit: bool) -> int:
+        """Store the quotes of a batch that are not stored yet, then commit and begin the next transaction
+        if `commit`; return how many were stored (runs in the writer thread)."""
+        added = self.corpus.add_quote_rows(rows, texts, df)
+        if commit:
+            self.corpus.conn.commit()
+            self.corpus.conn.execute("BEGIN IMMEDIATE")
+        return added
+
+    def wait(self) -> None:
+        """Wait until the batch being written is stored (raising what stopped it), and count its quotes."""
+        if self.writing is not None:
+            writing, self.writing = self.writing, None
+            self.report.added += writing.result()
+
+    def close(self) -> None:
+        """Let the batch being written finish (or fail), then stop the writer thread. Returns nothing."""
+        if self.writing is not None:
+            with contextlib.suppress(Exception):  # the caller is failing already, with the error that matters
+                self.wait()
+        if self.writer is not None:
+            self.writer.shutdown()
+            self.writer = None
+
+
+def _batch_frequencies(batch: list[tuple], texts: list[str]) -> Counter[str]:
+    """Return how many of the batch's quotes hold each word: a block's counts where the batch holds every
+    quote they were made from, the words of the other quotes counted here."""
+    held = Counter(row[7] for row in batch)
+    whole = {block for block, n in held.items() if block is not None and n == block.quotes}
+    df: Counter[str] = Counter()
+    for block in whole:
+        df.update(block.df)
+    df.update(_document_frequencies(text for row, text in zip(batch, texts, strict=True) if row[7] not in whole))
+    return df
 
 
 def _merged(old: Speaker | None, new: Speaker) -> Speaker:
@@ -657,12 +801,13 @@ def _merged(old: Speaker | None, new: Speaker) -> Speaker:
                    gender=old.gender or new.gender, qid=old.qid or new.qid)
 
 
-def _records(path: str, stream: IO[bytes], fmt: str, batch_size: int) -> Iterator[tuple[int, Any, str | None]]:
+def _blocks(path: str, stream: IO[bytes], fmt: str) -> Iterator[_Block]:
+    """Yield the parsed records of a file in order, in blocks (a CSV row is a block of its own)."""
     if fmt == "jsonl":
-        if os.path.getsize(path) >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
-            return _parallel_jsonl_records(stream, batch_size)
-        return _jsonl_records(stream)
-    return _csv_records(stream, "," if fmt == "csv" else "\t")
+        parallel = os.path.getsize(path) >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1
+        return _jsonl_blocks(stream, parallel)
+    rows = _csv_records(stream, "," if fmt == "csv" else "\t")
+    return (_Block([(number, _BAD if isinstance(row, BadLine) else _RECORD, row, None)]) for number, row, _ in rows)
 
 
 def import_files(corpus: Corpus, paths: Iterable[str | os.PathLike], *, strict: bool = False,
@@ -693,18 +838,23 @@ def import_files(corpus: Corpus, paths: Iterable[str | os.PathLike], *, strict: 
                         commit_batches=not whole_run)
             report.files += 1
         importer.flush()
+        importer.wait()
         if dry_run:
             conn.rollback()
         else:
             conn.commit()
     except TransferError as exc:
+        importer.close()
         conn.rollback()
         if whole_run or "--strict" in str(exc):
             raise
         raise TransferError(f"{exc}; the {report.added:,} quote(s) of the batches before it were kept") from None
     except BaseException:
+        importer.close()
         conn.rollback()
         raise
+    finally:
+        importer.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -713,15 +863,15 @@ def _import_one(importer: _Importer, path: str, compression: str, fmt: str, stri
                 progress: ProgressFn | None, on_error: Callable[[LineError], None] | None,
                 commit_batches: bool) -> None:
     report = importer.report
-    conn = importer.corpus.conn
     stream, counter = _open_binary(path, compression)
     total = os.path.getsize(path)
+    loose = fmt != "jsonl"
     number = 0
     try:
-        records = _records(path, stream, fmt, batch_size)
+        blocks = _blocks(path, stream, fmt)
         while True:
             try:
-                number, record, importer.indexed = next(records)
+                block = next(blocks)
             except StopIteration:
                 break
             except BadLine as exc:  # a CSV header that cannot be used
@@ -730,25 +880,31 @@ def _import_one(importer: _Importer, path: str, compression: str, fmt: str, stri
                 if compression:
                     raise _compressed_failure(path, compression, exc, number) from None
                 raise TransferError(f"{path}: cannot read after line {number} ({exc})") from None
-            report.lines += 1
-            try:
-                importer.take(record, loose=fmt != "jsonl")
-            except BadLine as exc:
-                error = LineError(path, number, str(exc))
-                if strict:
-                    raise TransferError(f"{error} (--strict: nothing was imported)") from None
-                report.malformed += 1
-                if len(report.errors) < MAX_REPORTED_ERRORS:
-                    report.errors.append(error)
-                if on_error:
-                    on_error(error)
-            if len(importer.quotes) >= batch_size:
-                importer.flush()
-                if commit_batches:
-                    conn.commit()
-                    conn.execute("BEGIN IMMEDIATE")
-                if progress:
-                    progress(Progress(path, counter.count, total, report.lines, report.added))
+            for number, kind, payload, indexed in block.entries:
+                report.lines += 1
+                try:
+                    if kind == _QUOTEBANK:
+                        importer.quotebank(payload, indexed, block)
+                    elif kind == _SKIPPED:
+                        report.skipped += 1
+                    elif kind == _BAD:
+                        raise payload
+                    else:
+                        importer.indexed = indexed
+                        importer.take(payload, loose=loose)
+                except BadLine as exc:
+                    error = LineError(path, number, str(exc))
+                    if strict:
+                        raise TransferError(f"{error} (--strict: nothing was imported)") from None
+                    report.malformed += 1
+                    if len(report.errors) < MAX_REPORTED_ERRORS:
+                        report.errors.append(error)
+                    if on_error:
+                        on_error(error)
+                if len(importer.quotes) >= batch_size:
+                    importer.flush(commit=commit_batches)
+                    if progress:
+                        progress(Progress(path, counter.count, total, report.lines, report.added))
         importer.flush()
         if progress:
             progress(Progress(path, counter.count, total, report.lines, report.added))
