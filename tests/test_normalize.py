@@ -57,10 +57,16 @@ def test_index_text_equals_the_keys_of_words_on_random_strings():
         assert index_text(text) == reference(text), text
 
 
-@settings(deadline=None, database=None, max_examples=300)
-@given(st.text(max_size=120))
+ASCIIISH = st.lists(st.sampled_from(list("aAzZ019 .,:;%'’-_\t\n\"()[]!?—\u00a0")
+                                    + ["cannot", "CanNot", "n't", "3rd", "1,000", "2.5", "I'm", "word"]),
+                    max_size=40).map("".join)
+
+
+@settings(deadline=None, database=None, max_examples=400)
+@given(st.one_of(st.text(max_size=120), ASCIIISH))
 def test_index_text_equals_the_keys_of_words_on_any_text(text):
     assert index_text(text) == reference(text)
+    assert index_words(text) == keys(text)
 
 
 def test_no_word_spans_a_character_str_split_splits_at():
@@ -70,6 +76,13 @@ def test_no_word_spans_a_character_str_split_splits_at():
     assert len(spaces) > 20
     assert not [ch for ch in spaces if re.fullmatch(r"[^\W_]|\d|[.,:%'’]", ch)]
     assert all(WORD_RE.findall(f"a1{ch}b2 3{ch}4") == ["a1", "b2", "3", "4"] for ch in spaces)
+
+
+def test_characters_made_spaces_are_never_part_of_a_word():
+    made_spaces = [chr(c) for c in range(128) if normalize._ASCII_SPACES[c] == 32 and chr(c) != " "]
+    made_spaces += list(normalize._SPACES)
+    assert "%" in made_spaces and "'" not in made_spaces and "." not in made_spaces
+    assert not [ch for ch in made_spaces if ch != "%" and re.fullmatch(r"[^\W_]|\d|[.,:%'’]", ch)]
 
 
 def test_the_piece_cache_is_bounded_and_still_exact_when_it_is_cleared(monkeypatch):

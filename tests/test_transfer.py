@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import json
+import random
 
 import pytest
 
@@ -222,3 +223,53 @@ def test_big_files_are_parsed_in_a_worker_with_the_same_result(tmp_path, monkeyp
             words = db.conn.execute("SELECT group_concat(term || df) FROM terms ORDER BY term").fetchone()
             results.append((report.added, report.malformed, words))
     assert results[0] == results[1] and results[0][0] == 3000
+
+
+def _contents(db) -> tuple:
+    """Everything an import writes that matching reads: quotes with row ids, terms, the FTS5 vocabulary."""
+    conn = db.conn
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, quotes_fts, instance)")
+    return (conn.execute("SELECT rowid, id, text, speaker_id, source_id FROM quotes ORDER BY rowid").fetchall(),
+            conn.execute("SELECT term, df FROM terms ORDER BY term").fetchall(),
+            conn.execute("SELECT term, doc, offset FROM temp.vocab ORDER BY term, doc, offset").fetchall(),
+            conn.execute("SELECT id, name, qid FROM speakers ORDER BY id").fetchall(),
+            conn.execute("SELECT * FROM sources ORDER BY id").fetchall())
+
+
+def test_batch_and_block_boundaries_change_nothing(tmp_path, monkeypatch):
+    rng = random.Random(3)
+    words = "we are here don't can't the of 3.5 1,000 José’s — “ok” new old".split()
+    rows = [dict(QUOTEBANK[i % 2], quotation=" ".join(rng.choice(words) for _ in range(rng.randint(1, 12))),
+                 urls=[f"https://example.org/{i // 3}"], quoteID=str(i)) for i in range(600)]
+    rows += rows[:50] + ["{bad", dict(QUOTEBANK[0], quotation="   ")]  # repeats, a bad line, an empty text
+    src = _write_jsonl(tmp_path / "qb.jsonl", rows)
+    results = []
+    for parallel, block, batch in [(False, 1 << 20, 50_000), (True, 1 << 20, 7), (True, 700, 1), (False, 300, 64)]:
+        monkeypatch.setattr("verifier.transfer.PARALLEL_MIN_BYTES", 0 if parallel else 1 << 40)
+        monkeypatch.setattr("verifier.transfer.BLOCK_BYTES", block)
+        with Corpus.open(tmp_path / f"{parallel}-{block}-{batch}.db", create=True) as db:
+            report = import_files(db, [src], batch_size=batch)
+            assert (report.added, report.malformed) == (len({r["quotation"] + r["speaker"] + r["urls"][0]
+                                                            for r in rows[:600]}), 2)
+            results.append(_contents(db))
+    assert all(result == results[0] for result in results[1:])
+
+
+def test_a_partly_stored_batch_indexes_only_its_new_quotes(tmp_path):
+    rows = [dict(QUOTEBANK[0], quotation=f"quote number {i}", quoteID=str(i)) for i in range(40)]
+    first, whole = _write_jsonl(tmp_path / "a.jsonl", rows[10:25]), _write_jsonl(tmp_path / "b.jsonl", rows)
+    with Corpus.open(tmp_path / "twice.db", create=True) as db:
+        import_files(db, [first])
+        assert import_files(db, [whole], batch_size=1000).added == 25
+        twice = _contents(db)
+    with Corpus.open(tmp_path / "ordered.db", create=True) as db:
+        import_files(db, [_write_jsonl(tmp_path / "c.jsonl", rows[10:25] + rows[:10] + rows[25:])])
+        assert twice == _contents(db)  # the same row ids, index and document frequencies
+
+
+def test_the_index_settings_used_for_bulk_writes_are_put_back(tmp_path):
+    src = _write_jsonl(tmp_path / "qb.jsonl", QUOTEBANK)
+    with Corpus.open(tmp_path / "c.db", create=True) as db:
+        import_files(db, [src])
+        assert db.conn.execute("SELECT k, v FROM quotes_fts_config").fetchall() == [("version", 4)]
+        db.conn.execute("INSERT INTO quotes_fts(quotes_fts) VALUES ('integrity-check')")

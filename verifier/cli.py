@@ -328,7 +328,7 @@ def check_corpus(corpus_path: str | None) -> None:
 @click.option("--corpus", "corpus_path", metavar="DB", required=True, help="Corpus database to add to.")
 @click.option("--strict", is_flag=True, help="Stop at the first malformed line; then nothing is imported.")
 @click.option("--dry-run", is_flag=True, help="Read, validate and count; change nothing.")
-@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(1, 1_000_000),
+@click.option("--batch-size", default=50_000, show_default=True, type=click.IntRange(1, 1_000_000),
               help="Quotes written per transaction.")
 def import_(files: tuple[str, ...], corpus_path: str, strict: bool, dry_run: bool, batch_size: int) -> None:
     """Import quotes from FILES: quotecheck or Quotebank JSONL, or CSV; plain, .gz or .bz2.

@@ -112,22 +112,46 @@ class _ChunkKeys(dict):
 
 _CHUNK_KEYS = _ChunkKeys(200_000)
 
+# Characters that are never part of a word, so they may as well be spaces: everything ASCII but letters,
+# digits, [.,:] (which join digits) and the apostrophe; "%" too (it only ever ends a number, and keys
+# drop it); and common non-ASCII punctuation and spaces. The curly apostrophe becomes a straight one,
+# which changes no word (WORD_RE takes either) and no key (`fold` turns one into the other).
+_ASCII_SPACES = bytes(c if chr(c).isalnum() or chr(c) in ".,:'" else 32 for c in range(128)) + b" " * 128
+_SPACES = "\u2014\u2013\u2012\u2015\u201c\u201d\u201e\u2018\u00ab\u00bb\u2026\u2022\u00a0\u2009\u202f\u00b7"
+_DIGIT_LETTER = re.compile(r"\d[a-z]")
 
-def index_words(text: str) -> list[str]:
-    """Return the keys of `text` in order, exactly `keys(text)`, computed a whitespace-separated piece at a time.
+
+def _pieces(text: str) -> tuple[list[str], bool]:
+    """Return the whitespace-separated pieces of `text` whose words are the words of `text` in order (with
+    as little else in them as is cheap to remove, so that few distinct pieces recur), and whether each
+    piece is a word that is its own key.
 
     No word spans whitespace (WORD_RE matches none of the characters `str.split`
-    splits at), so the words of the text are the words of its pieces in order;
-    a piece's keys are cached (most pieces recur). Lower-casing pure ASCII
-    first changes no word boundary, and makes fewer distinct pieces.
+    splits at), so the words of the text are the words of its pieces in order.
     """
-    if text.isascii():
-        text = text.lower()
-    return list(chain.from_iterable(map(_CHUNK_KEYS.__getitem__, text.split())))
+    if not text.isascii():
+        for ch in _SPACES:
+            if ch in text:
+                text = text.replace(ch, " ")
+        text = text.replace("\u2019", "'")
+        if not text.isascii():
+            return text.split(), False
+    # lower-casing ASCII changes no word boundary; [.,:] join digits only when a digit follows
+    text = text.lower().encode().translate(_ASCII_SPACES).decode().rstrip(".,:")
+    text = text.replace(", ", " ").replace(". ", " ").replace(": ", " ")
+    # left with letters and digits only, each piece is one word and its own key, unless it is "cannot"
+    # or a number runs into letters ("3rd" is "3" and "rd")
+    plain = not ("'" in text or "." in text or "," in text or ":" in text or "cannot" in text
+                 or _DIGIT_LETTER.search(text))
+    return text.split(), plain
+
+
+def index_words(text: str) -> list[str]:
+    """Return the keys of `text` in order, exactly `keys(text)`, from the cached keys of its pieces."""
+    pieces, plain = _pieces(text)
+    return pieces if plain else list(chain.from_iterable(map(_CHUNK_KEYS.__getitem__, pieces)))
 
 
 def index_text(text: str) -> str:
     """Return the text the full-text index stores for a quote: its keys joined by spaces."""
-    if text.isascii():
-        text = text.lower()
-    return " ".join(chain.from_iterable(map(_CHUNK_KEYS.__getitem__, text.split())))
+    return " ".join(index_words(text))

@@ -27,12 +27,18 @@ alias (unless both have different QIDs), then by id; a source by URL, then by
 id; a quote by its content hash (text, speaker, source), so importing a file
 twice adds nothing the second time.
 
-Writing happens in batches (5,000 quotes by default), each in one transaction:
+Writing happens in batches (50,000 quotes by default), each in one transaction:
 an interrupted import leaves the corpus as it was after the last finished
 batch. A malformed line is reported with its line number and skipped; with
 `strict` the first one stops the import and the whole file is rolled back. A
 `dry_run` does all the work in one transaction and rolls it back, so its counts
 are exact and the corpus is untouched.
+
+How it is fast: JSONL is read in blocks of whole lines that worker processes
+parse, validate (Quotebank) and tokenise (`_parse_block`); this process resolves
+speakers and sources and stores each batch's quotes, then a writer thread builds
+the full-text index and terms for it (SQLite releases the GIL) while the next
+records are read.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from __future__ import annotations
 import bz2
 import contextlib
 import csv
+import gc
 import gzip
 import hashlib
 import io
@@ -63,7 +70,7 @@ from .corpus import Corpus, CorpusError, name_key, quote_id, slug
 from .models import Source, Speaker
 from .normalize import index_text, index_words
 
-BATCH_SIZE = 5_000
+BATCH_SIZE = 50_000
 MAX_REPORTED_ERRORS = 100
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 QID_RE = re.compile(r"Q[1-9]\d*")
@@ -282,20 +289,21 @@ def _parse_block(first: int, data: bytes) -> _Block:
             try:
                 fields = _quotebank_fields(record)
             except BadLine as exc:
-                entries.append((number, _BAD, exc, None))
+                entries.append((number, _BAD, exc.with_traceback(None), None))
                 continue
             if fields is None:
                 entries.append((number, _SKIPPED, None, None))
                 continue
-            text, url, date = fields[0], fields[4], fields[5]
-            if (url, date) not in sources:
-                source = _source_from(url, None, None, date)
-                sources[url, date] = (source.id, source.publisher, source.title, source.date, source.url)
+            text, name, key, qid, url, date = fields
+            source = sources.get((url, date))
+            if source is None:
+                made = _source_from(url, None, None, date)
+                source = sources[url, date] = (made.id, made.publisher, made.title, made.date, made.url)
             words = index_words(text)
-            indexed = " ".join(words)
             if text.strip():
                 counted.append(words)
-            entries.append((number, _QUOTEBANK, (*fields, sources[url, date]), indexed))
+            # the source's URL rather than the line's own copy: pickled once per block, not once per line
+            entries.append((number, _QUOTEBANK, (text, name, key, qid, source[4], date, source), " ".join(words)))
         else:
             text = record.get("text") if isinstance(record, dict) else None
             entries.append((number, _RECORD, record, index_text(text) if isinstance(text, str) else None))
@@ -457,12 +465,45 @@ def _quotebank_fields(r: dict) -> tuple[str, str, str, str | None, str | None, s
     urls = r.get("urls") or []
     if not isinstance(urls, list) or (urls and not isinstance(urls[0], str)):
         raise BadLine("'urls' is not a list of strings")
-    date = _date(r.get("date"))
-    key = name_key(name) if name else ""
-    if not name or name.strip().lower() == "none" or not key:
+    date = r.get("date")
+    date = _DATES[date] if isinstance(date, str) else _date(date)
+    speaker = _SPEAKER_NAMES[name] if name else None
+    if speaker is None:
         return None
-    qid = _qid(qids[0]) if len(qids) == 1 else None
-    return text, name.strip(), key, qid, urls[0] if urls else None, date
+    qid = None
+    if len(qids) == 1:
+        qid = _QIDS[qids[0]] if isinstance(qids[0], str) else _qid(qids[0])
+    return text, *speaker, qid, urls[0] if urls else None, date
+
+
+class _Memo(dict):
+    """The results of a function for the strings it was given (speaker names, dates, QIDs recur), kept
+    until `limit` are known. A string the function refuses (BadLine) is not kept."""
+
+    def __init__(self, function: Callable[[str], Any], limit: int = 100_000) -> None:
+        super().__init__()
+        self.function = function
+        self.limit = limit
+
+    def __missing__(self, value: str) -> Any:
+        if len(self) >= self.limit:
+            self.clear()
+        result = self[value] = self.function(value)
+        return result
+
+
+def _speaker_name(name: str) -> tuple[str, str] | None:
+    """Return (name, name key) of a Quotebank speaker name, or None for one that credits nobody ("None",
+    or no letters or digits to know them by)."""
+    key = name_key(name)
+    if name.strip().lower() == "none" or not key:
+        return None
+    return name.strip(), key
+
+
+_SPEAKER_NAMES = _Memo(_speaker_name)
+_DATES = _Memo(_date)
+_QIDS = _Memo(_qid)
 
 
 class _Importer:
@@ -483,6 +524,8 @@ class _Importer:
         self.pending_keys: dict[str, list[tuple[str, str, str | None]]] = {}  # name keys of new_speakers
         self.new_sources: dict[str, Source] = {}
         self.quotes: list[_Queued] = []
+        self.url_sources: dict[str, Source] = {}  # URLs of queued quotes not in source_by_url -> their source
+        self.unresolved: list[int] = []  # positions in `quotes` of those whose source has no URL
         self.indexed: str | None = None  # index text of the record being taken, when already computed
         self.writer: ThreadPoolExecutor | None = None
         self.writing: Future[int] | None = None  # the batch of quotes being written
@@ -682,26 +725,30 @@ class _Importer:
         speaker_id = self.by_qid.get(qid) if qid else self.by_name.get(key)
         if speaker_id is None:
             speaker_id = self.resolve_speaker(Speaker(id="", name=name, qid=qid))
-        source_id: str | Source | None = self.source_by_url.get(url) if url else None
-        if source_id is None:
-            source_id = Source(*source)  # resolved in bulk when the batch is written
-        self._queue(text, speaker_id, source_id, None, None, indexed, block)
+        source_id: str | Source | None = None
+        if url:
+            source_id = self.source_by_url.get(url) or self.url_sources.get(url)
+        self._queue(text, speaker_id, source_id or Source(*source), None, None, indexed, block)
 
     def _queue(self, text: str, speaker_id: str, source_id: str | Source, context: str | None,
                relayed_by: str | None, indexed: str | None = None, block: _Block | None = None) -> None:
+        """Queue a quote for the next flush, its source a Source until the flush looks it up."""
         if not text.strip():
             raise BadLine("the quote text is empty")
+        if type(source_id) is Source:
+            if source_id.url:
+                self.url_sources.setdefault(source_id.url, source_id)  # the first date seen for a URL
+            else:
+                self.unresolved.append(len(self.quotes))
         self.quotes.append((indexed, text, speaker_id, source_id, context, relayed_by, block))
         self.report.quotes += 1
 
     # writing --------------------------------------------------------------------
     def _resolve_pending_sources(self) -> None:
-        """Give every queued quote a source id, looking the batch's new URLs up in one go."""
-        pending: dict[str, Source] = {}
-        for q in self.quotes:
-            src = q[3]
-            if isinstance(src, Source) and src.url and src.url not in self.source_by_url:
-                pending.setdefault(src.url, src)  # the first date seen for a URL
+        """Find or make the sources of the queued quotes: the batch's new URLs looked up in one go (every
+        one is then in `source_by_url`), the sources without a URL given their ids in the queue."""
+        pending = {url: src for url, src in self.url_sources.items() if url not in self.source_by_url}
+        self.url_sources.clear()
         if pending:
             self.source_by_url.update(self.corpus.source_ids_with_urls(list(pending)))
             new = [src for url, src in pending.items() if url not in self.source_by_url]
@@ -710,19 +757,18 @@ class _Importer:
                 if src.id not in stored:
                     self.new_sources.setdefault(src.id, src)
                 self.source_by_url[src.url] = src.id
-        for i, q in enumerate(self.quotes):
-            src = q[3]
-            if isinstance(src, Source):
-                source_id = self.source_by_url[src.url] if src.url else self.resolve_source(src)
-                self.quotes[i] = (*q[:3], source_id, *q[4:])
+        for i in self.unresolved:
+            q = self.quotes[i]
+            self.quotes[i] = (*q[:3], self.resolve_source(q[3]), *q[4:])
+        self.unresolved.clear()
 
     def flush(self, commit: bool = False) -> None:
-        """Write the queued speakers and sources, and start writing the queued quotes in the writer thread
+        """Write the queued speakers, sources and quotes, and start indexing the quotes in the writer thread
         (all inside the current transaction, which the writer then commits if `commit`). Returns nothing.
 
-        Only the quotes go to the writer thread (SQLite releases the GIL, so the full-text index is
-        built while this thread reads the next records): they touch tables record reading never looks
-        at, and the next flush waits for them before it writes or looks quotes up.
+        The full-text index and terms are left to the writer thread (SQLite releases the GIL, so they
+        are built while this thread reads the next records): reading records never looks at them, and
+        the next flush waits for the writer before it writes anything.
         """
         corpus = self.corpus
         self.wait()
@@ -742,27 +788,32 @@ class _Importer:
             self.source_known.update(self.new_sources)
             self.new_sources.clear()
         rows: dict[str, tuple] = {}
+        by_url = self.source_by_url
         for indexed, text, speaker_id, source_id, context, relayed_by, block in self.quotes:
-            qid = quote_id(text, speaker_id, source_id)  # type: ignore[arg-type]
+            if type(source_id) is Source:
+                source_id = by_url[source_id.url]  # type: ignore[index]
+            qid = quote_id(text, speaker_id, source_id)
             if qid not in rows:
                 rows[qid] = (qid, text, speaker_id, source_id, context, relayed_by, indexed, block)
         self.quotes.clear()
         batch = list(rows.values())
-        texts = [row[6] or index_text(row[1]) for row in batch]
+        top, stored = corpus.add_quote_rows([row[:6] for row in batch])
+        if len(stored) < len(batch):
+            batch = [batch[k] for k in stored]
         if self.writer is None:
             self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotecheck-import-writer")
-        self.writing = self.writer.submit(self._write, [row[:6] for row in batch], texts,
-                                          _batch_frequencies(batch, texts), commit)
+        self.writing = self.writer.submit(self._index, top, batch, commit)
         self._trim_caches()
 
-    def _write(self, rows: list[tuple], texts: list[str], df: Counter[str], commit: bool) -> int:
-        """Store the quotes of a batch that are not stored yet, then commit and begin the next transaction
-        if `commit`; return how many were stored (runs in the writer thread)."""
-        added = self.corpus.add_quote_rows(rows, texts, df)
+    def _index(self, top: int, batch: list[tuple], commit: bool) -> int:
+        """Index the quotes of a batch just stored (row ids after `top`), then commit and begin the next
+        transaction if `commit`; return how many there were (runs in the writer thread)."""
+        texts = [row[6] or index_text(row[1]) for row in batch]
+        self.corpus.index_quote_rows(top, texts, _batch_frequencies(batch, texts))
         if commit:
             self.corpus.conn.commit()
             self.corpus.conn.execute("BEGIN IMMEDIATE")
-        return added
+        return len(batch)
 
     def wait(self) -> None:
         """Wait until the batch being written is stored (raising what stopped it), and count its quotes."""
@@ -827,6 +878,23 @@ def import_files(corpus: Corpus, paths: Iterable[str | os.PathLike], *, strict: 
             raise TransferError(f"{path}: no such file")
     report = ImportReport(dry_run=dry_run)
     started = time.perf_counter()
+    # an import holds millions of small objects (and makes no reference cycles): the cyclic collector
+    # would scan them over and over, in this process and in the parsing workers forked from it
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _import_files(corpus, paths, kinds, report, strict, dry_run, batch_size, progress, on_error)
+    finally:
+        if collecting:
+            gc.enable()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _import_files(corpus: Corpus, paths: list[str], kinds: list[tuple[str, str]], report: ImportReport,
+                  strict: bool, dry_run: bool, batch_size: int, progress: ProgressFn | None,
+                  on_error: Callable[[LineError], None] | None) -> None:
+    """Import the files as `import_files` says, counting into `report` (returns nothing)."""
     importer = _Importer(corpus, report)
     corpus.tune_for_import()
     conn = corpus.conn
@@ -855,8 +923,6 @@ def import_files(corpus: Corpus, paths: Iterable[str | os.PathLike], *, strict: 
         raise
     finally:
         importer.close()
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _import_one(importer: _Importer, path: str, compression: str, fmt: str, strict: bool, batch_size: int,
@@ -867,8 +933,8 @@ def _import_one(importer: _Importer, path: str, compression: str, fmt: str, stri
     total = os.path.getsize(path)
     loose = fmt != "jsonl"
     number = 0
+    blocks = _blocks(path, stream, fmt)
     try:
-        blocks = _blocks(path, stream, fmt)
         while True:
             try:
                 block = next(blocks)
@@ -909,6 +975,7 @@ def _import_one(importer: _Importer, path: str, compression: str, fmt: str, stri
         if progress:
             progress(Progress(path, counter.count, total, report.lines, report.added))
     finally:
+        blocks.close()  # here, not whenever it is collected: it stops the parsing workers
         stream.close()
 
 
