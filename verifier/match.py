@@ -21,8 +21,7 @@ from .align import GAP_EXTEND, MATCH_COST, SPELLING_COST, Op, Token, align, orig
 from .corpus import Corpus
 from .drift import changes as drift_changes
 from .models import Alignment, CorpusQuote
-from .normalize import Word
-from .transfer import fast_index_text
+from .normalize import Word, index_text
 
 SHORT_QUOTE_WORDS = 4
 MIN_COVERAGE = 0.6  # share of a longer quotation's words a match must find
@@ -335,7 +334,7 @@ def _quote_words(text: str) -> tuple[list[Word], list[bool]]:
 def _quote_index(text: str) -> str:
     """Return a corpus quote's word keys joined by spaces, with a space at each end (cached; a
     quicker tokenisation than `_quote_words`, for the many candidates never aligned)."""
-    return f" {fast_index_text(text)} "
+    return f" {index_text(text)} "
 
 
 @lru_cache(maxsize=8192)
