@@ -57,10 +57,15 @@ def raw_exchange(port: int, data: bytes, wait: float = 10, half_close: bool = Fa
                 s.shutdown(socket.SHUT_WR)
         except OSError:
             pass
-        out = b""
-        try:
-            while chunk := s.recv(65536):
-                out += chunk
-        except OSError:
-            pass
-        return out
+        return read_until_closed(s)
+
+
+def read_until_closed(connection: socket.socket) -> bytes:
+    """Return what the server sends on a connection until it closes it (or the socket times out)."""
+    out = b""
+    try:
+        while chunk := connection.recv(65536):
+            out += chunk
+    except OSError:
+        pass
+    return out

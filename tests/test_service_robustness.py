@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from live_server import raw_exchange, start_server, stop_server
+from live_server import raw_exchange, read_until_closed, start_server, stop_server
 
 GOOD = '"We\'re of course aware of these concerns," Earnest said.'
 WRONG = '"We\'re of course aware of these concerns," Reid said.'
@@ -297,11 +297,6 @@ def test_a_head_trickled_past_the_limit_is_refused(server):
             except OSError:
                 break
             time.sleep(0.005)
-        answer = b""
-        try:
-            while chunk := connection.recv(65536):
-                answer += chunk
-        except OSError:
-            pass
+        answer = read_until_closed(connection)
     assert answer.startswith(b"HTTP/1.1 431") and b"application/problem+json" in answer, answer[:200]
     good_answers_are_right(port)
