@@ -492,7 +492,8 @@ class Corpus:
     def refresh(self) -> None:
         """Forget cached reads if another connection has committed since they were made (returns nothing).
 
-        `check_document` calls it once per document; reads in between use the caches."""
+        `check_document` (and the service's search) call it once per document; reads in between use the
+        caches. A caller of the retrieval functions on a long-lived corpus calls it itself."""
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             self._data_version = version
