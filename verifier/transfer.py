@@ -933,6 +933,7 @@ def _import_one(importer: _Importer, path: str, compression: str, fmt: str, stri
     total = os.path.getsize(path)
     loose = fmt != "jsonl"
     number = 0
+    shown = 0  # bytes read when progress was last reported
     blocks = _blocks(path, stream, fmt)
     try:
         while True:
@@ -971,6 +972,10 @@ def _import_one(importer: _Importer, path: str, compression: str, fmt: str, stri
                     importer.flush(commit=commit_batches)
                     if progress:
                         progress(Progress(path, counter.count, total, report.lines, report.added))
+                        shown = counter.count
+            if progress and counter.count - shown >= BLOCK_BYTES:  # batches are big: show reading too
+                progress(Progress(path, counter.count, total, report.lines, report.added))
+                shown = counter.count
         importer.flush()
         if progress:
             progress(Progress(path, counter.count, total, report.lines, report.added))
