@@ -156,6 +156,18 @@ def test_malformed_lines_are_reported_with_line_numbers_and_skipped(runner, tmp_
     assert _counts(db)["quotes"] == 2
 
 
+@pytest.mark.parametrize("field", ["quotation", "speaker"])
+def test_a_lone_surrogate_escape_is_a_malformed_line_not_a_stopped_import(runner, tmp_path, field):
+    bad = {"quotation": "We will not back down now.", "speaker": "Jane Roe"}
+    bad[field] = bad[field].replace(" ", " " + chr(0xD800), 1)  # json.dumps escapes it: the line is UTF-8
+    src = _write_jsonl(tmp_path / "qb.jsonl", [QUOTEBANK[0], json.dumps(bad), QUOTEBANK[1]])
+    db = tmp_path / "c.db"
+    result = _import(runner, src, "--corpus", db)
+    assert result.exit_code == 0, result.output
+    assert f"qb.jsonl:2: '{field}' holds a lone surrogate escape" in result.output
+    assert _counts(db)["quotes"] == 2
+
+
 def test_strict_stops_at_the_first_malformed_line_and_writes_nothing(runner, tmp_path):
     src = _write_jsonl(tmp_path / "qb.jsonl", [QUOTEBANK[0], "{not json", QUOTEBANK[1]])
     db = tmp_path / "c.db"

@@ -400,15 +400,28 @@ def _text(value: Any, field_name: str, required: bool = False) -> str | None:
         return None
     if not isinstance(value, str):
         raise BadLine(f"{field_name!r} is not a string")
+    _encodable(value, field_name)
     return value
+
+
+def _encodable(value: str, field_name: str) -> None:
+    """Raise BadLine when a string cannot be stored as UTF-8 (a JSON-escaped lone surrogate, "\\ud800")."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadLine(f"{field_name!r} holds a lone surrogate escape, not text") from None
 
 
 def _strings(value: Any, field_name: str) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, str):
+        _encodable(value, field_name)
         return tuple(v.strip() for v in value.split("|") if v.strip())
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        for v in value:
+            _encodable(v, field_name)
         return tuple(value)
     raise BadLine(f"{field_name!r} is not a list of strings")
 
