@@ -55,6 +55,12 @@ _BULK_FTS = {"hashsize": 64 << 20, "automerge": 8, "crisismerge": 32}
 _FTS_DEFAULTS = {"hashsize": 1 << 20, "automerge": 4, "crisismerge": 16}
 
 
+def fts_phrase(words: str) -> str:
+    """Return `words` as one FTS5 phrase string: double-quoted, inner quote marks doubled, so that no
+    word (OR, NEAR, *, a stray quote mark) is read as query syntax."""
+    return '"' + words.replace('"', '""') + '"'
+
+
 class CorpusError(Exception):
     """A corpus file that cannot be used; the message is one line for the user."""
 
@@ -541,7 +547,7 @@ class Corpus:
         part = "SELECT rowid, ? AS w FROM quotes_fts WHERE quotes_fts MATCH ?"
         params: list = []
         for term, weight in zip(terms, weights, strict=True):
-            params += [weight, '"' + term.replace('"', '""') + '"']
+            params += [weight, fts_phrase(term)]
         sql = (f"SELECT rowid, SUM(w) AS s FROM ({' UNION ALL '.join([part] * len(terms))})"
                " GROUP BY rowid ORDER BY s DESC, rowid LIMIT ?")
         return self.conn.execute(sql, (*params, limit)).fetchall()
@@ -554,7 +560,7 @@ class Corpus:
         if found is None:
             self._bound(self._postings)
             found = tuple(r[0] for r in self.conn.execute(
-                "SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?", ('"' + term.replace('"', '""') + '"',)))
+                "SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?", (fts_phrase(term),)))
             self._postings[term] = found
         return found
 

@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .corpus import fts_phrase
 from .normalize import index_text
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -283,7 +284,7 @@ def check_corpus(conn: sqlite3.Connection, path: str, lookups: int = 500) -> Che
     for rowid, words in sample:
         keys = list(dict.fromkeys(words.split()))
         keys.sort(key=lambda k: (df.get(k, 0), k))
-        query = " AND ".join('"' + k.replace('"', '""') + '"' for k in keys[:3])
+        query = " AND ".join(fts_phrase(k) for k in keys[:3])
         try:
             hit = conn.execute("SELECT 1 FROM quotes_fts WHERE quotes_fts MATCH ? AND rowid = ?",
                                (query, rowid)).fetchone()

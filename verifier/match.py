@@ -18,7 +18,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from .align import GAP_EXTEND, MATCH_COST, SPELLING_COST, Op, Token, align, original_words
-from .corpus import Corpus
+from .corpus import Corpus, fts_phrase
 from .drift import changes as drift_changes
 from .models import Alignment, CorpusQuote
 from .normalize import Word, index_text
@@ -62,7 +62,7 @@ class Scored:
 
 
 def _phrase(keys: list[str]) -> str:
-    return '"' + " ".join(k.replace('"', '""') for k in keys) + '"'
+    return fts_phrase(" ".join(keys))
 
 
 def fts_queries(corpus: Corpus, tokens: list[Token]) -> list[tuple[str, bool]]:
@@ -83,8 +83,8 @@ def fts_queries(corpus: Corpus, tokens: list[Token]) -> list[tuple[str, bool]]:
         return []  # a word no quote holds: no exact match
     if len(keys) > SHORT_QUOTE_WORDS and min(frequencies[k] for k in keys) > PHRASE_MAX_DF:
         return []
-    rare = _rarest(frequencies, keys, RARE_AND_TERMS)
-    if len(rare) == RARE_AND_TERMS and frequencies[rare[-1]] <= RARE_AND_MAX_DF:
+    rare = _rare_trio(frequencies, keys)
+    if rare:
         # Quotes holding the rarest words at all: a superset of the phrase's matches (the aligner
         # checks the words' order), without FTS5 walking the postings of "the" and "of".
         return [(" AND ".join(_phrase([k]) for k in rare), False)]
@@ -102,13 +102,13 @@ def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int, whole_phrases
     `whole_phrases`, when many do: then nothing is found).
     """
     found: list[int] = []
+    segments = _segments(tokens)
+    frequencies = corpus.document_frequencies(k for seg in segments for k in seg)
     for query, _ in fts_queries(corpus, tokens):
-        segments = _segments(tokens)
-        if " AND ".join(_phrase(seg) for seg in segments) != query or all(
+        if _rare_trio(frequencies, [k for seg in segments for k in seg]) or all(
                 len(seg) <= PHRASE_WINDOW for seg in segments):
-            found += corpus.match_rowids(query, limit, ranked=False)
+            found += corpus.match_rowids(query, limit, ranked=False)  # the rare words, or short runs
             continue
-        frequencies = corpus.document_frequencies(k for seg in segments for k in seg)
         windows = " AND ".join(_phrase(_cheapest_window(seg, frequencies)) for seg in segments)
         rows = corpus.match_rowids(windows, WINDOW_FETCH, ranked=False)
         if len(rows) >= WINDOW_FETCH:
@@ -176,6 +176,15 @@ def _holds_runs(text: str, runs: list[list[str]]) -> bool:
     return all(f" {' '.join(run)} " in hay for run in runs)
 
 
+def _rare_trio(frequencies: dict[str, int], keys: list[str]) -> list[str] | None:
+    """Return the quotation's RARE_AND_TERMS rarest words when each is held by at most RARE_AND_MAX_DF
+    quotes (asking for them together reads few postings), else None."""
+    rare = _rarest(frequencies, keys, RARE_AND_TERMS)
+    if len(rare) == RARE_AND_TERMS and frequencies[rare[-1]] <= RARE_AND_MAX_DF:
+        return rare
+    return None
+
+
 def _rarest(frequencies: dict[str, int], keys: list[str], count: int) -> list[str]:
     """Return up to `count` distinct keys with the lowest document frequency, rarest first."""
     return sorted({k for k in keys if k in frequencies}, key=lambda k: (frequencies[k], k))[:count]
@@ -198,8 +207,8 @@ def _one_word_changed(keys: list[str], frequencies: dict[str, int]) -> str:
 
     When the quotation has rare words, asks instead for any two of its three rarest (one of them
     may be the changed word), which reads far fewer postings."""
-    rare = _rarest(frequencies, keys, RARE_AND_TERMS)
-    if len(rare) == RARE_AND_TERMS and frequencies[rare[-1]] <= RARE_AND_MAX_DF:
+    rare = _rare_trio(frequencies, keys)
+    if rare:
         a, b, c = (_phrase([k]) for k in rare)
         return f"({a} AND {b}) OR ({a} AND {c}) OR ({b} AND {c})"
     parts = []
@@ -216,15 +225,12 @@ def _one_word_changed_rowids(corpus: Corpus, tokens: list[Token], keys: list[str
     Whichever word changed, one half of the quotation is intact, so the quotes
     holding a window of either half as a phrase include every such quote; those
     that hold all the quotation's words but one are kept. When a window is in
-    too many quotes to read, falls back to the phrases of `_one_word_changed`.
+    too many quotes to read, falls back to the query of `_one_word_changed`.
     """
-    query = _one_word_changed(keys, frequencies)
-    if " OR (" not in query or "AND" not in query.split(" OR ")[1]:  # the rare words' query: cheap
-        return corpus.match_rowids(query, limit, ranked=False)
     near = (len(keys) - 1) / len(keys)
     rows, whole = _window_rowids(corpus, tokens, frequencies, math.ceil(len(keys) / 2), 2, near)
     if not whole:
-        return corpus.match_rowids(query, limit, ranked=False)
+        return corpus.match_rowids(_one_word_changed(keys, frequencies), limit, ranked=False)
     return rows[:limit]
 
 
@@ -283,9 +289,8 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
         phrased = phrase_rowids(corpus, tokens, limit, whole_phrases=False)
     found += phrased
     edited = not found and SHORT_QUOTE_WORDS < len(keys) <= EDITED_PHRASE_WORDS and len(_segments(tokens)) == 1
-    run = f" {' '.join(keys)} "
     verbatim = words_only and 0 < len(phrased) < limit and any(
-        run in _quote_index(text) for text in corpus.quote_texts(phrased).values())
+        _holds_runs(text, [keys]) for text in corpus.quote_texts(phrased).values())
     if voted and not verbatim:
         # (when every quote holding the words verbatim is found, only those are aligned: no vote needed)
         weights = [math.log(1 + total / frequencies[k]) for k in terms]
@@ -420,9 +425,9 @@ def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] 
     found = candidates(corpus, tokens, speaker_ids, needed)
     if not found:
         return []
+    run = [t.key for t in tokens]
     words_only = all(t.kind == "word" for t in tokens)
-    run = f" {' '.join(t.key for t in tokens)} "
-    exact = [q for q in found if words_only and run in _quote_index(q.text)]
+    exact = [q for q in found if words_only and _holds_runs(q.text, [run])]
     if exact:
         # nothing beats the draft's words standing unchanged in a quote: align only those
         scored = [score_alignment(tokens, q) for q in exact]
