@@ -27,6 +27,7 @@ MISMATCH_COST = 1.0
 GAP_OPEN = 1.5
 GAP_EXTEND = 0.3
 MAX_DP_CELLS = 250_000
+FREE = (0.0, 0.0, 0.0, 0.0)  # in the traceback: no extra cost for coming from any state
 
 
 @dataclass(frozen=True)
@@ -182,11 +183,11 @@ def _align_dp(tokens: list[Token], original: list[Word], optional: list[bool]) -
             k = min(range(j + 1), key=floor.__getitem__)  # where the cheapest start left of j is
             ops.append(Op("gap", i - 1, (k, j)))
             i, j = i - 1, k
-            state = _best_state(rows[i - 1], j) if i > 0 else "S"
+            state = _first_cheapest(rows[i - 1], j, FREE) if i > 0 else "S"
         elif state == "M":
             same = tokens[i - 1].key == keys[j - 1]
             ops.append(Op("match" if same else "sub", i - 1, (j - 1, j)))
-            came = "S" if prev is None else _first_cheapest(prev, j - 1, (0.0, 0.0, 0.0, 0.0))
+            came = "S" if prev is None else _first_cheapest(prev, j - 1, FREE)
             i, j, state = i - 1, j - 1, came
         elif state == "Y":
             ops.append(Op("ins", i - 1, None))
@@ -197,7 +198,7 @@ def _align_dp(tokens: list[Token], original: list[Word], optional: list[bool]) -
                 ops.append(Op("del", None, (j - 1, j)))
                 came = _first_cheapest((M, X, Y), j - 1, (go, ge, go))
             else:
-                came = _first_cheapest((M, X, Y), j - 1, (0.0, 0.0, 0.0))
+                came = _first_cheapest((M, X, Y), j - 1, FREE)
             j, state = j - 1, came
         if state == "S":
             break
@@ -208,10 +209,6 @@ def _align_dp(tokens: list[Token], original: list[Word], optional: list[bool]) -
 def _first_cheapest(states: tuple[list[float], ...], j: int, extra: tuple[float, ...]) -> str:
     """Return the first of the states M, X, Y(, G) whose cost at column j plus its extra is least."""
     return "MXYG"[min(range(len(states)), key=lambda s: states[s][j] + extra[s])]
-
-
-def _best_state(row: tuple[list[float], ...], j: int) -> str:
-    return "MXYG"[min(range(4), key=lambda s: row[s][j])]
 
 
 def _edit_script(draft: list[str], keys: list[str], draft_index: list[int],
