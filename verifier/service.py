@@ -216,17 +216,8 @@ class Guard:
             await send_problem(send_with_headers, 408, f"the body did not arrive within "
                                f"{self.settings.body_timeout:g} s", path)
             return
-        body = b"".join(chunks)
-        delivered = False
-
-        async def replay() -> dict:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send_with_headers)
+        whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, replaying(whole, receive), send_with_headers)
 
     def _authorised(self, headers: dict[bytes, bytes]) -> bool:
         scheme, _, value = headers.get(b"authorization", b"").partition(b" ")
@@ -235,6 +226,16 @@ class Guard:
 
 
 # -- /v1/check without the framework in the way ----
+def replaying(first: dict, receive: Callable[[], Awaitable[dict]]) -> Callable[[], Awaitable[dict]]:
+    """Return an ASGI receive callable that gives the message `first` (again), then what `receive` gives."""
+    pending = [first]
+
+    async def replay() -> dict:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
 class CheckFastPath:
     """ASGI middleware: answers a well-formed `POST /v1/check` itself, and hands everything else on.
 
@@ -268,12 +269,12 @@ class CheckFastPath:
             return
         message = await receive()  # the Guard hands over the whole body in one message
         if message["type"] != "http.request" or message.get("more_body", False):
-            await self.app(scope, self._replay(message, receive), send)
+            await self.app(scope, replaying(message, receive), send)
             return
         try:
             request = CheckRequest.model_validate_json(message.get("body", b""))
         except ValidationError:
-            await self.app(scope, self._replay(message, receive), send)
+            await self.app(scope, replaying(message, receive), send)
             return
         checker: Checker = scope["app"].state.checker
         drafts = request.drafts()
@@ -302,16 +303,6 @@ class CheckFastPath:
                 kind, _, params = value.lower().partition(b";")
                 return kind.strip() == b"application/json" and params.strip() in (b"", b"charset=utf-8")
         return False
-
-    @staticmethod
-    def _replay(first: dict, receive: Callable[[], Awaitable[dict]]) -> Callable[[], Awaitable[dict]]:
-        """Return a receive callable that gives `first` again, then what `receive` gives."""
-        pending = [first]
-
-        async def replay() -> dict:
-            return pending.pop() if pending else await receive()
-
-        return replay
 
 
 # -- keeping the workers' shares of connections even ----
