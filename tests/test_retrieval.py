@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 from pathlib import Path
@@ -208,3 +209,26 @@ def test_the_vote_over_cached_postings_ranks_as_the_index_query_does(generated, 
         monkeypatch.undo()
         checked += bool(in_python)
     assert checked >= 30
+
+
+def test_a_close_quote_by_someone_else_further_down_the_vote_does_not_stop_the_one_word_changed_look_up(
+        tmp_path, monkeypatch):
+    # As at a million quotes: the vote ranks a quote sharing a few words first, and a quote by someone
+    # else holding all the draft's words but one ("ever") comes after the candidates that are aligned.
+    data = tmp_path / "q.jsonl"
+    quotes = [("the committee met on tuesday to approve the budget", "Bob Other"),
+              ("the committee will never approve this budget", "Bob Other"),
+              ("the committee will never approve this budget", "Ann Original")]
+    data.write_text("".join(json.dumps({"quoteID": f"q{n}", "quotation": text, "speaker": speaker, "qids": [],
+                                        "date": "2020-01-01 00:00:00", "urls": [f"https://example.org/{n}"]}) + "\n"
+                            for n, (text, speaker) in enumerate(quotes)), encoding="utf-8")
+    with Corpus.open(tmp_path / "c.db", create=True) as db:
+        import_files(db, [data])
+    corpus = Corpus.open(tmp_path / "c.db", readonly=True)
+    monkeypatch.setattr(match, "CANDIDATES", 1)
+    monkeypatch.setattr(corpus, "vote_rowids", lambda terms, weights, limit: [(1, 9.0), (2, 8.0)])
+    draft = "the committee will never ever approve this budget"
+    finding = check_quotation(Quotation(draft, 0, len(draft)), Attribution("Ann Original", "Ann Original", "said"),
+                              corpus)
+    assert (finding.verdict, finding.speaker) == ("drift", "Ann Original")
+    assert [(c.kind, c.draft) for c in finding.changes] == [("inserted", "ever")]

@@ -167,7 +167,8 @@ def _window_rowids(corpus: Corpus, tokens: list[Token], frequencies: dict[str, i
             continue
         rows += found
     texts = corpus.quote_texts(rows)
-    return [r for r in dict.fromkeys(rows) if r in texts and coverage_bound(tokens, texts[r]) >= needed], whole
+    share = WordShare(tokens)
+    return [r for r in dict.fromkeys(rows) if r in texts and share(texts[r]) >= needed], whole
 
 
 def _holds_runs(text: str, runs: list[list[str]]) -> bool:
@@ -298,16 +299,28 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
         if votes:  # quotes holding much less of the rare words than the best cannot be the original
             found += [r for r, score in votes if score >= VOTE_KEEP * votes[0][1]]
     near = (len(keys) - 1) / len(keys)  # all the draft's words but one
-    if edited and not any(coverage_bound(tokens, text) >= near for text in corpus.quote_texts(found).values()):
+    share = WordShare(tokens)
+    # the guards below look only at the quotes that would be returned: a close quote further down
+    # the vote, not by the credited speaker, is never aligned, so it cannot stand in for a look-up
+    returned = _returned(corpus, found, speaker_ids)
+    if edited and not any(share(text) >= near for text in corpus.quote_texts(returned).values()):
         # the one-word-changed phrases read many postings: only when the vote found no quote
         # holding all the draft's words but one (what those phrases look for)
         found += _one_word_changed_rowids(corpus, tokens, keys, frequencies, limit)
     elif len(keys) > EDITED_PHRASE_WORDS and not any(
-            coverage_bound(tokens, text) >= MIN_COVERAGE for text in corpus.quote_texts(found).values()):
+            share(text) >= MIN_COVERAGE for text in corpus.quote_texts(returned).values()):
         # a rare word the draft changed or added can draw the vote to quotes that merely share it:
         # ask for windows of the draft's own stretches, and put what holds enough of its words first
         found = _window_rowids(corpus, tokens, frequencies, SECOND_LOOK_STRETCH, SECOND_LOOK_WINDOWS,
                                MIN_COVERAGE, SECOND_LOOK_POSTINGS)[0][:limit] + found
+    else:
+        return returned
+    return _returned(corpus, found, speaker_ids)
+
+
+def _returned(corpus: Corpus, found: list[int], speaker_ids: list[str]) -> list[int]:
+    """Return the candidates worth aligning among the row ids found, best first: the first CANDIDATES,
+    after up to CANDIDATES by the credited speakers when the draft credits someone."""
     found = list(dict.fromkeys(found))
     if not speaker_ids:
         return found[:CANDIDATES]
@@ -325,7 +338,8 @@ def candidates(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = (),
     """
     rowids = candidate_rowids(corpus, tokens, speaker_ids)
     texts = corpus.quote_texts(rowids)
-    keep = [r for r in rowids if r in texts and coverage_bound(tokens, texts[r]) >= needed]
+    share = WordShare(tokens)
+    keep = [r for r in rowids if r in texts and share(texts[r]) >= needed]
     return corpus.quotes_by_rowid(keep)
 
 
@@ -343,9 +357,10 @@ def _quote_index(text: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _quote_keys(text: str) -> Counter:
-    """Return how often each word key occurs in a corpus quote (cached)."""
-    return Counter(_quote_index(text).split())
+def _quote_keys(text: str) -> tuple[frozenset[str], list[str]]:
+    """Return a corpus quote's distinct word keys and all of them in order (cached)."""
+    keys = _quote_index(text).split()
+    return frozenset(keys), keys
 
 
 @lru_cache(maxsize=1024)  # ~2 KB an entry
@@ -392,14 +407,32 @@ def _exact_ops(tokens: list[Token], original: list[Word]) -> list[Op] | None:
     return [Op("match", i, (start + i, start + i + 1)) for i in range(len(tokens))]
 
 
+class WordShare:
+    """The words of one draft quotation, to tell cheaply how many of them a quote's text holds."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        counts = Counter(t.key for t in tokens if t.kind == "word")
+        self.words = sum(counts.values())
+        self._keys = frozenset(counts)
+        self._repeated = [(k, n) for k, n in counts.items() if n > 1]
+
+    def shared(self, text: str) -> int:
+        """Return how many of the draft's words (counted with repeats) a quote's text holds."""
+        held, keys = _quote_keys(text)
+        shared = len(self._keys & held)
+        for key, n in self._repeated:
+            if key in held:
+                shared += min(n, keys.count(key)) - 1
+        return shared
+
+    def __call__(self, text: str) -> float:
+        """Return `coverage_bound` of the draft with a quote's text."""
+        return self.shared(text) / self.words if self.words else 0.0
+
+
 def coverage_bound(tokens: list[Token], text: str) -> float:
     """Return the most of the draft's words any alignment with a quote's text could match (0-1)."""
-    draft = Counter(t.key for t in tokens if t.kind == "word")
-    if not draft:
-        return 0.0
-    available = _quote_keys(text)
-    shared = sum(min(n, available[k]) for k, n in draft.items())
-    return shared / sum(draft.values())
+    return WordShare(tokens)(text)
 
 
 def cost_floor(tokens: list[Token], text: str) -> float:
