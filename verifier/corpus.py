@@ -15,7 +15,7 @@ import os
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -59,6 +59,31 @@ def fts_phrase(words: str) -> str:
     """Return `words` as one FTS5 phrase string: double-quoted, inner quote marks doubled, so that no
     word (OR, NEAR, *, a stray quote mark) is read as query syntax."""
     return '"' + words.replace('"', '""') + '"'
+
+
+def top_votes(postings: Sequence[Sequence[int | str]], weights: Sequence[float], limit: int,
+              keep: float = 0.0) -> list[tuple[int, float]]:
+    """Return (row id, summed weight of the postings lists holding it) for the best-scoring row ids, best
+    first and ties by row id: at most `limit`, and only those scoring at least `keep` times the best.
+
+    Row ids may be given as ints or decimal strings. Most rows are in one list only
+    (their score is its weight), so only rows in several are summed, and a list whose
+    weight is under the floor is never walked in Python.
+    """
+    held = Counter(chain.from_iterable(postings))
+    several = {row for row, n in held.items() if n > 1}
+    scores = dict.fromkeys(several, 0.0)
+    for rows, weight in zip(postings, weights, strict=True):
+        for row in several.intersection(rows):
+            scores[row] += weight
+    best = max([*scores.values(), *(w for rows, w in zip(postings, weights, strict=True) if rows)], default=0.0)
+    floor = keep * best
+    kept = [(-score, int(row)) for row, score in scores.items() if score >= floor]
+    for rows, weight in zip(postings, weights, strict=True):
+        if rows and weight >= floor:
+            kept += [(-weight, int(row)) for row in rows if row not in several]
+    kept.sort()
+    return [(row, -score) for score, row in kept[:limit]]
 
 
 class CorpusError(Exception):
@@ -528,8 +553,10 @@ class Corpus:
             self._quote_count = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM quotes").fetchone()[0]
         return self._quote_count
 
-    def vote_rowids(self, terms: list[str], weights: list[float], limit: int) -> list[tuple[int, float]]:
-        """Return (row id, summed weight of the terms it holds) for the best-scoring quotes, best first.
+    def vote_rowids(self, terms: list[str], weights: list[float], limit: int,
+                    keep: float = 0.0) -> list[tuple[int, float]]:
+        """Return (row id, summed weight of the terms it holds) for the best-scoring quotes, best first
+        (ties by row id): at most `limit`, and only those scoring at least `keep` times the best.
 
         Reads every posting of every term, so the caller keeps the terms' total
         document frequency small; no bm25 (which reads positions too).
@@ -537,20 +564,16 @@ class Corpus:
         if not terms:
             return []
         if all(0 < (self._df.get(term) or 0) <= self.SMALL_POSTINGS for term in terms):
-            # a few postings each (every term of a small corpus): summed here from cached postings,
-            # cheaper than preparing and running one FTS5 query per term
-            scores: dict[int, float] = {}
-            for term, weight in zip(terms, weights, strict=True):
-                for rowid in self._postings_of(term):
-                    scores[rowid] = scores.get(rowid, 0.0) + weight
-            return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        part = "SELECT rowid, ? AS w FROM quotes_fts WHERE quotes_fts MATCH ?"
-        params: list = []
-        for term, weight in zip(terms, weights, strict=True):
-            params += [weight, fts_phrase(term)]
-        sql = (f"SELECT rowid, SUM(w) AS s FROM ({' UNION ALL '.join([part] * len(terms))})"
-               " GROUP BY rowid ORDER BY s DESC, rowid LIMIT ?")
-        return self.conn.execute(sql, (*params, limit)).fetchall()
+            # a few postings each (every term of a small corpus): cached, cheaper than a query per term
+            postings: list[Sequence[int | str]] = [self._postings_of(term) for term in terms]
+        else:
+            # one string a term: stepping through rows one by one costs more than FTS5 reading them
+            postings = []
+            for term in terms:
+                joined = self.conn.execute("SELECT group_concat(rowid) FROM quotes_fts WHERE quotes_fts MATCH ?",
+                                           (fts_phrase(term),)).fetchone()[0]
+                postings.append(joined.split(",") if joined else [])
+        return top_votes(postings, weights, limit, keep)
 
     SMALL_POSTINGS = 64  # terms held by at most this many quotes have their postings cached
 

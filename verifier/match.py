@@ -295,9 +295,8 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
     if voted and not verbatim:
         # (when every quote holding the words verbatim is found, only those are aligned: no vote needed)
         weights = [math.log(1 + total / frequencies[k]) for k in terms]
-        votes = corpus.vote_rowids(terms, weights, limit)
-        if votes:  # quotes holding much less of the rare words than the best cannot be the original
-            found += [r for r, score in votes if score >= VOTE_KEEP * votes[0][1]]
+        # quotes holding much less of the rare words than the best cannot be the original
+        found += [r for r, _ in corpus.vote_rowids(terms, weights, limit, keep=VOTE_KEEP)]
     near = (len(keys) - 1) / len(keys)  # all the draft's words but one
     share = WordShare(tokens)
     # the guards below look only at the quotes that would be returned: a close quote further down
