@@ -87,6 +87,20 @@ def similar_spelling(a: str, b: str) -> bool:
     return Indel.normalized_similarity(a, b) >= 0.8 and abs(len(a) - len(b)) <= 2
 
 
+def _match_costs(key: str, keys: list[str]) -> list[float]:
+    """Return `_sub_cost(key, k)` for each of `keys` (spellings compared once per distinct word)."""
+    size = len(key)
+    cost_of = {}
+    for other in set(keys):
+        if other == key:
+            cost_of[other] = MATCH_COST
+        elif size < 4 or len(other) < 4 or abs(len(other) - size) > 2:  # never `similar_spelling`
+            cost_of[other] = MISMATCH_COST
+        else:
+            cost_of[other] = SPELLING_COST if similar_spelling(key, other) else MISMATCH_COST
+    return list(map(cost_of.__getitem__, keys))
+
+
 def _sub_cost(a: str, b: str) -> float:
     if a == b:
         return MATCH_COST
@@ -142,32 +156,60 @@ def _align_dp(tokens: list[Token], original: list[Word], optional: list[bool]) -
     best_prev = [0.0] * (m + 1)  # row 0: the window may start anywhere for free
     floors: list[list[float]] = []  # best_prev before each row
     rows: list[tuple[list[float], list[float], list[float], list[float]]] = []
+    # Leaving out original word j costs nothing when the original bracketed it: opening (go) and
+    # extending (ge) a deletion there are free.
+    open_cost = [0.0 if free else go for free in optional]
+    extend_cost = [0.0 if free else ge for free in optional]
+    match_costs: dict[str, list[float]] = {}  # per draft key: the cost of matching it with each word
     for token in tokens:
         floors.append(best_prev)
         if token.kind != "word":
             G = list(accumulate(best_prev, min))
             M = X = Y = unreachable
         else:
-            key = token.key
+            # Plain loops with comparisons: CPython runs them faster than min() or map() over rows.
+            Y = []
             if rows:
                 pM, pX, pY, pG = rows[-1]
-                Y = [min(a + go, b + go, c + ge, d + go) for a, b, c, d in zip(pM, pX, pY, pG, strict=True)]
+                for a, b, c, d in zip(pM, pX, pY, pG, strict=True):  # min(a, b, d) + go or c + ge
+                    if b < a:
+                        a = b
+                    if d < a:
+                        a = d
+                    a += go
+                    c += ge
+                    Y.append(a if a < c else c)
             else:
                 Y = [b + go for b in best_prev]
+            costs = match_costs.get(token.key)
+            if costs is None:
+                costs = match_costs[token.key] = _match_costs(token.key, keys)
             # the best way into the cell diagonally up-left is the previous row's best state
-            M = [inf] + [base + (MATCH_COST if other == key else _sub_cost(key, other))
-                         for base, other in zip(best_prev, keys, strict=False)]  # best_prev[m] unused
-            X = [inf] * (m + 1)
+            M = [inf]
+            M += [base + cost for base, cost in zip(best_prev, costs, strict=False)]  # best_prev[m] unused
+            # X[j] = min(X[j - 1] + extend, min(M[j - 1], Y[j - 1]) + open): a running minimum
+            X = [inf]
             x = inf
-            for j in range(1, m + 1):
-                if optional[j - 1]:
-                    x = min(M[j - 1], x, Y[j - 1])
-                else:
-                    x = min(M[j - 1] + go, x + ge, Y[j - 1] + go)
-                X[j] = x
+            for mj, yj, opening, extending in zip(M, Y, open_cost, extend_cost, strict=False):
+                if yj < mj:
+                    mj = yj
+                mj += opening
+                x += extending
+                if mj < x:
+                    x = mj
+                X.append(x)
             G = unreachable
         rows.append((M, X, Y, G))
-        best_prev = list(map(min, M, X, Y, G))
+        if G is unreachable:
+            best_prev = []
+            for a, b, c in zip(M, X, Y, strict=True):
+                if b < a:
+                    a = b
+                if c < a:
+                    a = c
+                best_prev.append(a)
+        else:
+            best_prev = G  # a wildcard row: only G is reachable
     M, X, Y, G = rows[-1]
     last = {"M": M, "Y": Y, "G": G}
     end = min(range(m + 1), key=lambda j: (min(M[j], Y[j], G[j]), -j))
