@@ -245,3 +245,20 @@ def test_a_close_quote_by_someone_else_further_down_the_vote_does_not_stop_the_o
                               corpus)
     assert (finding.verdict, finding.speaker) == ("drift", "Ann Original")
     assert [(c.kind, c.draft) for c in finding.changes] == [("inserted", "ever")]
+
+
+def test_runs_found_from_cached_postings_are_what_the_index_query_finds(generated, monkeypatch):
+    corpus, rows = generated
+    rng = random.Random(8)
+    checked = 0
+    for text, _ in _sample(rows, 12, k=60, min_words=10):
+        keys = index_text(text).split()
+        at = rng.randrange(len(keys) - 6)
+        for runs in ([keys[at:at + 1]], [keys[at:at + 2]], [keys[at:at + 3]], [keys[at:at + 2], keys[at + 4:at + 5]]):
+            corpus.document_frequencies(k for run in runs for k in run)
+            cached = match._rowids_with_runs(corpus, runs, 64)
+            monkeypatch.setattr(corpus, "SMALL_POSTINGS", 0)  # every word read from the index
+            assert match._rowids_with_runs(corpus, runs, 64) == cached
+            monkeypatch.undo()
+            checked += all(corpus.small_postings(k) is not None for run in runs for k in run)
+    assert checked >= 30

@@ -577,6 +577,13 @@ class Corpus:
 
     SMALL_POSTINGS = 64  # terms held by at most this many quotes have their postings cached
 
+    def small_postings(self, term: str) -> tuple[int, ...] | None:
+        """Return the row ids, ascending, of the quotes holding a term when at most SMALL_POSTINGS do
+        (cached), else None; None too when its frequency was not read by `document_frequencies` first."""
+        if 0 < (self._df.get(term) or 0) <= self.SMALL_POSTINGS:
+            return self._postings_of(term)
+        return None
+
     def _postings_of(self, term: str) -> tuple[int, ...]:
         """Return the row ids of the quotes holding a term (cached like document frequencies)."""
         found = self._postings.get(term)

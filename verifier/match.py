@@ -105,12 +105,14 @@ def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int, whole_phrases
     segments = _segments(tokens)
     frequencies = corpus.document_frequencies(k for seg in segments for k in seg)
     for query, _ in fts_queries(corpus, tokens):
-        if _rare_trio(frequencies, [k for seg in segments for k in seg]) or all(
-                len(seg) <= PHRASE_WINDOW for seg in segments):
-            found += corpus.match_rowids(query, limit, ranked=False)  # the rare words, or short runs
+        rare = _rare_trio(frequencies, [k for seg in segments for k in seg])
+        if rare:
+            found += _rowids_with_runs(corpus, [[k] for k in rare], limit)
             continue
-        windows = " AND ".join(_phrase(_cheapest_window(seg, frequencies)) for seg in segments)
-        rows = corpus.match_rowids(windows, WINDOW_FETCH, ranked=False)
+        if all(len(seg) <= PHRASE_WINDOW for seg in segments):
+            found += _rowids_with_runs(corpus, segments, limit)
+            continue
+        rows = _rowids_with_runs(corpus, [_cheapest_window(seg, frequencies) for seg in segments], WINDOW_FETCH)
         if len(rows) >= WINDOW_FETCH:
             if whole_phrases:
                 found += corpus.match_rowids(query, limit, ranked=False)
@@ -118,6 +120,25 @@ def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int, whole_phrases
         texts = corpus.quote_texts(rows)
         found += [r for r in rows if r in texts and _holds_runs(texts[r], segments)][:limit]
     return found
+
+
+def _rowids_with_runs(corpus: Corpus, runs: list[list[str]], limit: int) -> list[int]:
+    """Return row ids, ascending, of up to `limit` quotes holding each run of keys as a phrase: what the
+    FTS5 query of the runs' phrases ANDed finds.
+
+    When every word is in few quotes, their cached postings and the quotes' own
+    words answer without a query (for runs of plain words only: FTS5 splits a key
+    such as "o'brien" into two words, a text search does not).
+    """
+    postings = [corpus.small_postings(k) for run in runs for k in run]
+    phrases = any(len(run) > 1 for run in runs)
+    if all(p is not None for p in postings) and not (phrases and not all(k.isalnum() for run in runs for k in run)):
+        rows = sorted(set(postings[0]).intersection(*postings[1:])) if postings else []
+        if phrases:
+            texts = corpus.quote_texts(rows)
+            rows = [r for r in rows if r in texts and _holds_runs(texts[r], runs)]
+        return rows[:limit]
+    return corpus.match_rowids(" AND ".join(_phrase(run) for run in runs), limit, ranked=False)
 
 
 def _cheapest_window(run: list[str], frequencies: dict[str, int]) -> list[str] | None:
@@ -161,7 +182,7 @@ def _window_rowids(corpus: Corpus, tokens: list[Token], frequencies: dict[str, i
         budget -= cost
         if budget < 0:
             break
-        found = corpus.match_rowids(_phrase(window), WINDOW_FETCH, ranked=False)
+        found = _rowids_with_runs(corpus, [window], WINDOW_FETCH)
         if len(found) >= WINDOW_FETCH:
             whole = False
             continue
