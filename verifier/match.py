@@ -70,25 +70,33 @@ def fts_queries(corpus: Corpus, tokens: list[Token]) -> list[tuple[str, bool]]:
     ellipses and brackets), each with False (never ranked by bm25); [] when it would be too costly.
 
     Every term is a double-quoted key, so quote marks, punctuation and words
-    such as OR or NEAR never reach the parser as syntax. A phrase made only of
-    very common words could make FTS5 walk most of the index, so it is left
-    out unless the quotation is short (then it is the only way to find it).
+    such as OR or NEAR never reach the parser as syntax.
     """
     segments = _segments(tokens)
-    if not segments:
-        return []
+    runs, _ = _phrase_runs(corpus.document_frequencies(k for seg in segments for k in seg), segments)
+    return [(" AND ".join(_phrase(run) for run in runs), False)] if runs else []
+
+
+def _phrase_runs(frequencies: dict[str, int], segments: list[list[str]]) -> tuple[list[list[str]], bool]:
+    """Return the runs of words an exact-phrase look-up asks for, and whether they are the quotation's
+    rarest words (each a run of its own) rather than its runs between wildcards; [] when no quote can
+    hold them all, or when the look-up would be too costly.
+
+    A phrase made only of very common words could make FTS5 walk most of the
+    index, so it is left out unless the quotation is short (then it is the only
+    way to find it). When the three rarest words are rare, the quotes holding
+    them at all are a superset of the phrase's matches (the aligner checks the
+    words' order), found without walking the postings of "the" and "of".
+    """
     keys = [k for seg in segments for k in seg]
-    frequencies = corpus.document_frequencies(keys)
-    if any(k not in frequencies for k in keys):
-        return []  # a word no quote holds: no exact match
+    if not keys or any(k not in frequencies for k in keys):
+        return [], False  # a word no quote holds: no exact match
     if len(keys) > SHORT_QUOTE_WORDS and min(frequencies[k] for k in keys) > PHRASE_MAX_DF:
-        return []
+        return [], False
     rare = _rare_trio(frequencies, keys)
     if rare:
-        # Quotes holding the rarest words at all: a superset of the phrase's matches (the aligner
-        # checks the words' order), without FTS5 walking the postings of "the" and "of".
-        return [(" AND ".join(_phrase([k]) for k in rare), False)]
-    return [(" AND ".join(_phrase(seg) for seg in segments), False)]
+        return [[k] for k in rare], True
+    return segments, False
 
 
 def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int, whole_phrases: bool = True) -> list[int]:
@@ -101,25 +109,18 @@ def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int, whole_phrases
     hold the whole run, and the whole phrase is never looked up (nor, without
     `whole_phrases`, when many do: then nothing is found).
     """
-    found: list[int] = []
     segments = _segments(tokens)
     frequencies = corpus.document_frequencies(k for seg in segments for k in seg)
-    for query, _ in fts_queries(corpus, tokens):
-        rare = _rare_trio(frequencies, [k for seg in segments for k in seg])
-        if rare:
-            found += _rowids_with_runs(corpus, [[k] for k in rare], limit)
-            continue
-        if all(len(seg) <= PHRASE_WINDOW for seg in segments):
-            found += _rowids_with_runs(corpus, segments, limit)
-            continue
-        rows = _rowids_with_runs(corpus, [_cheapest_window(seg, frequencies) for seg in segments], WINDOW_FETCH)
-        if len(rows) >= WINDOW_FETCH:
-            if whole_phrases:
-                found += corpus.match_rowids(query, limit, ranked=False)
-            continue
-        texts = corpus.quote_texts(rows)
-        found += [r for r in rows if r in texts and _holds_runs(texts[r], segments)][:limit]
-    return found
+    runs, rare = _phrase_runs(frequencies, segments)
+    if not runs:
+        return []
+    if rare or all(len(seg) <= PHRASE_WINDOW for seg in segments):
+        return _rowids_with_runs(corpus, runs, limit)
+    rows = _rowids_with_runs(corpus, [_cheapest_window(seg, frequencies) for seg in segments], WINDOW_FETCH)
+    if len(rows) >= WINDOW_FETCH:
+        return _rowids_with_runs(corpus, segments, limit) if whole_phrases else []
+    texts = corpus.quote_texts(rows)
+    return [r for r in rows if r in texts and _holds_runs(texts[r], segments)][:limit]
 
 
 def _rowids_with_runs(corpus: Corpus, runs: list[list[str]], limit: int) -> list[int]:
