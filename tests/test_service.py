@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from live_server import raw_exchange, start_server, stop_server
 
+from verifier import service
 from verifier.check import check_document
 from verifier.corpus import Corpus
 from verifier.read import document_from_text
@@ -172,6 +174,32 @@ def test_draft_cache_is_bounded(make_client):
 
 
 # -- corpus look-ups ----
+def test_a_worker_runs_full_garbage_collections_only_on_its_timer_and_restores_the_collector(seed_db, monkeypatch):
+    monkeypatch.setattr(service, "FULL_COLLECTION_SECONDS", 0.05)
+    full: list[str] = []
+
+    def on_collection(phase: str, info: dict) -> None:
+        if info["generation"] == 2:
+            full.append(phase)
+
+    thresholds = gc.get_threshold()
+    with TestClient(create_app(Settings(corpus=str(seed_db)), pace_collector=True)) as client:
+        assert gc.get_freeze_count() > 0  # start-up's objects are never walked again
+        assert gc.get_threshold()[:2] == thresholds[:2] and gc.get_threshold()[2] >= 1_000_000
+        assert verdicts(client.post("/v1/check", json={"text": VERIFIED}).json()) == ["verified"]
+        gc.callbacks.append(on_collection)
+        try:
+            time.sleep(0.5)
+        finally:
+            gc.callbacks.remove(on_collection)
+        assert full.count("stop") >= 2  # the timer's full collections
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
+
+
+def test_the_app_leaves_the_collector_alone_unless_asked(client):
+    assert gc.get_freeze_count() == 0
+
+
 def test_speakers_and_one_speaker(client):
     doc = client.get("/v1/speakers").json()
     assert doc["total"] == len(doc["speakers"]) >= 5
