@@ -880,47 +880,28 @@ def speaker_json(speaker: Speaker, count: int) -> dict:
 
 
 # -- the app ----
-FULL_COLLECTION_SECONDS = 60.0  # a worker's full garbage collections: on this timer only (see `collector_paced`)
-
-
 @contextmanager
-def collector_paced(seconds: float = FULL_COLLECTION_SECONDS) -> Iterator[None]:
-    """Within the block, keep the cyclic garbage collector's full collections out of request latency (yields
-    nothing; the caller runs `gc.collect()` every `seconds`, as `create_app(..., pace_collector=True)` does).
+def start_up_frozen() -> Iterator[None]:
+    """Within the block, leave everything alive at its start out of garbage collections (yields nothing).
 
-    A full collection walks every live container: in a worker whose quotation memo
-    is full, about 70-100 ms, during which the ~10 requests queued on the worker wait
-    (the load benchmark's p99). So everything alive at start-up (modules, the app,
-    the lexicons) is frozen out of collections, and full collections run on the
-    timer instead of every few thousand requests. Checks make no reference cycles
-    (none in 3,000 load-benchmark drafts), and the young generations still collect
-    those of the HTTP layer; what outlives them waits for the timer. The
-    collector's settings are restored after the block.
+    A worker's start-up (modules, the app, pydantic models, the lexicons) leaves
+    about 60,000 objects that live as long as it does, and a full collection walked
+    them all: 30 ms, during which the ~10 requests queued on the worker waited.
     """
-    thresholds = gc.get_threshold()
     gc.collect()
     gc.freeze()
-    gc.set_threshold(thresholds[0], thresholds[1], 1_000_000_000)  # no full collection by allocation count
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
-async def _collect_every(seconds: float) -> None:
-    """Run a full garbage collection every `seconds`, until cancelled."""
-    while True:
-        await asyncio.sleep(seconds)
-        gc.collect()
-
-
 def create_app(settings: Settings | None = None, corpus: Corpus | None = None,
-               pace_collector: bool = False) -> FastAPI:
+               freeze_start_up: bool = False) -> FastAPI:
     """Return the ASGI app; it opens the corpus (read-only) when it starts unless one is given.
 
-    With `pace_collector` (for a worker process of its own, as `run` starts), the
-    garbage collector is run as `collector_paced` says while the app runs.
+    With `freeze_start_up` (for a worker process of its own, as `run` starts), what
+    the start-up made is left out of garbage collections (`start_up_frozen`).
     """
     from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -930,10 +911,8 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None,
     async def lifespan(app: FastAPI):  # noqa: ANN202
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(_serving(app))
-            if pace_collector:  # after start-up, so that what it made is frozen too
-                stack.enter_context(collector_paced())
-                collecting = asyncio.create_task(_collect_every(FULL_COLLECTION_SECONDS))
-                stack.callback(collecting.cancel)
+            if freeze_start_up:  # after the corpus is open, so that what opening it made is frozen too
+                stack.enter_context(start_up_frozen())
             yield
 
     @asynccontextmanager
@@ -1139,7 +1118,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """Return the app configured from QUOTECHECK_* environment variables (uvicorn's factory for workers)."""
-    return create_app(Settings.from_env(), pace_collector=True)
+    return create_app(Settings.from_env(), freeze_start_up=True)
 
 
 def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
