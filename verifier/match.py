@@ -364,20 +364,20 @@ def candidates(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = (),
     return corpus.quotes_by_rowid(keep)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _quote_words(text: str) -> tuple[list[Word], list[bool]]:
     """Return a corpus quote's words and which of them it bracketed (cached)."""
     return original_words(text)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _quote_index(text: str) -> str:
     """Return a corpus quote's word keys joined by spaces, with a space at each end (cached; a
     quicker tokenisation than `_quote_words`, for the many candidates never aligned)."""
     return f" {index_text(text)} "
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _quote_keys(text: str) -> tuple[frozenset[str], list[str]]:
     """Return a corpus quote's distinct word keys and all of them in order (cached)."""
     keys = _quote_index(text).split()
