@@ -116,6 +116,7 @@ def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int, whole_phrases
         return []
     if rare or all(len(seg) <= PHRASE_WINDOW for seg in segments):
         return _rowids_with_runs(corpus, runs, limit)
+    # (every word is held by some quote here, so every run has a window)
     rows = _rowids_with_runs(corpus, [_cheapest_window(seg, frequencies) for seg in segments], WINDOW_FETCH)
     if len(rows) >= WINDOW_FETCH:
         return _rowids_with_runs(corpus, segments, limit) if whole_phrases else []
@@ -133,7 +134,8 @@ def _rowids_with_runs(corpus: Corpus, runs: list[list[str]], limit: int) -> list
     """
     postings = [corpus.small_postings(k) for run in runs for k in run]
     phrases = any(len(run) > 1 for run in runs)
-    if all(p is not None for p in postings) and not (phrases and not all(k.isalnum() for run in runs for k in run)):
+    plain = not phrases or all(k.isalnum() for run in runs for k in run)
+    if plain and all(p is not None for p in postings):
         rows = sorted(set(postings[0]).intersection(*postings[1:])) if postings else []
         if phrases:
             texts = corpus.quote_texts(rows)
