@@ -539,6 +539,11 @@ class _Importer:
         self.quotes: list[_Queued] = []
         self.url_sources: dict[str, Source] = {}  # URLs of queued quotes not in source_by_url -> their source
         self.unresolved: list[int] = []  # positions in `quotes` of those whose source has no URL
+        # Quotebank speakers to look up in the corpus at the flush, in the order met: (position in `quotes`,
+        # or -1 for a quote refused, name, QID), and the QIDs and name keys among them (`quotebank`)
+        self.unresolved_speakers: list[tuple[int, str, str | None]] = []
+        self.unresolved_qids: set[str] = set()
+        self.unresolved_keys: set[str] = set()
         self.indexed: str | None = None  # index text of the record being taken, when already computed
         self.writer: ThreadPoolExecutor | None = None
         self.writing: Future[int] | None = None  # the batch of quotes being written
@@ -645,6 +650,8 @@ class _Importer:
         return False when it holds nothing to import. Raise BadLine if it is malformed."""
         if isinstance(record, BadLine):
             raise record
+        if self.unresolved_speakers:  # resolved in the order met: before any record that may add a speaker
+            self._resolve_pending_speakers()
         if loose:
             return self._loose(record)
         if not isinstance(record, dict):
@@ -734,14 +741,37 @@ class _Importer:
         """Queue a Quotebank quote from its `_quotebank_fields` and the fields of the source its URL makes
         (returns nothing); raise BadLine if its text is empty. `indexed` is its index text, if known."""
         text, name, key, qid, url, _, source = fields
-        # a speaker already looked up by QID, or by an unambiguous name, resolves the same again
-        speaker_id = self.by_qid.get(qid) if qid else self.by_name.get(key)
+        # a speaker already looked up by QID, or by an unambiguous name, resolves the same again, unless a
+        # look-up waiting for the flush may change that (one with the same QID, or the same name key)
+        if qid:
+            speaker_id = None if qid in self.unresolved_qids else self.by_qid.get(qid)
+        else:
+            speaker_id = None if key in self.unresolved_keys else self.by_name.get(key)
         if speaker_id is None:
-            speaker_id = self.resolve_speaker(Speaker(id="", name=name, qid=qid))
+            # looked up at the flush, in the same order, so with the same result: a look-up now would wait
+            # for the statement the writer thread is running on the connection (seconds, for a commit)
+            self.unresolved_speakers.append((len(self.quotes) if text.strip() else -1, name, qid))
+            if qid:
+                self.unresolved_qids.add(qid)
+            self.unresolved_keys.add(key)
+            speaker_id = ""
         source_id: str | Source | None = None
         if url:
             source_id = self.source_by_url.get(url) or self.url_sources.get(url)
         self._queue(text, speaker_id, source_id or Source(*source), None, None, indexed, block)
+
+    def _resolve_pending_speakers(self) -> None:
+        """Look up (or make) the speakers `quotebank` left for later, in the order it met them, and put
+        their ids in the queued quotes (returns nothing)."""
+        quotes = self.quotes
+        for position, name, qid in self.unresolved_speakers:
+            speaker_id = self.resolve_speaker(Speaker(id="", name=name, qid=qid))
+            if position >= 0:
+                q = quotes[position]
+                quotes[position] = (q[0], q[1], speaker_id, *q[3:])
+        self.unresolved_speakers.clear()
+        self.unresolved_qids.clear()
+        self.unresolved_keys.clear()
 
     def _queue(self, text: str, speaker_id: str, source_id: str | Source, context: str | None,
                relayed_by: str | None, indexed: str | None = None, block: _Block | None = None) -> None:
@@ -785,6 +815,7 @@ class _Importer:
         """
         corpus = self.corpus
         self.wait()
+        self._resolve_pending_speakers()
         self._resolve_pending_sources()
         for speaker in self.new_speakers.values():
             if not corpus.has_speaker(speaker.id):
