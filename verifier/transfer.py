@@ -850,27 +850,31 @@ class _Importer:
             self.source_known.update(self.new_sources)
             self.new_sources.clear()
         rows: dict[str, tuple] = {}
+        indexed_texts: list[str | None] = []
         by_url = self.source_by_url
         for indexed, text, speaker_id, source_id, context, relayed_by in self.quotes:
             if type(source_id) is Source:
                 source_id = by_url[source_id.url]  # type: ignore[index]
             qid = quote_id(text, speaker_id, source_id)
             if qid not in rows:
-                rows[qid] = (qid, text, speaker_id, source_id, context, relayed_by, indexed)
+                rows[qid] = (qid, text, speaker_id, source_id, context, relayed_by)
+                indexed_texts.append(indexed)
         self.quotes.clear()
-        batch = list(rows.values())
-        top, stored = corpus.add_quote_rows([row[:6] for row in batch])
-        if len(stored) < len(batch):
-            batch = [batch[k] for k in stored]
         if self.writer is None:
             self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotecheck-import-writer")
-        self.writing = self.writer.submit(self._index, top, batch, commit)
+        self.writing = self.writer.submit(self._store, list(rows.values()), indexed_texts, commit)
         self._trim_caches()
 
-    def _index(self, top: int, batch: list[tuple], commit: bool) -> int:
-        """Index the quotes of a batch just stored (row ids after `top`), then commit and begin the next
-        transaction if `commit`; return how many there were (runs in the writer thread)."""
-        texts = orjson.dumps([row[6] or index_text(row[1]) for row in batch])
+    def _store(self, rows: list[tuple], indexed: list[str | None], commit: bool) -> int:
+        """Store a batch of quote rows (their index texts, or None, in `indexed`), index those that were not
+        stored yet, then commit and begin the next transaction if `commit`; return how many were stored
+        (runs in the writer thread)."""
+        top, stored = self.corpus.add_quote_rows(rows)
+        if len(stored) < len(rows):
+            rows = [rows[k] for k in stored]
+            indexed = [indexed[k] for k in stored]
+        texts = orjson.dumps([words if words is not None else index_text(row[1])
+                              for words, row in zip(indexed, rows, strict=True)])
         # the batch's words counted at once (cheaper than counting each block's and adding those up), in a
         # worker process when there are some, while the full-text index is written
         pool = self.workers.pool
@@ -879,7 +883,7 @@ class _Importer:
         if commit:
             self.corpus.conn.commit()
             self.corpus.conn.execute("BEGIN IMMEDIATE")
-        return len(batch)
+        return len(rows)
 
     def wait(self) -> None:
         """Wait until the batch being written is stored (raising what stopped it), and count its quotes."""
