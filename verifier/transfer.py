@@ -197,6 +197,7 @@ def _compressed_failure(path: str, compression: str, exc: BaseException, line: i
     return TransferError(f"{path}: not a readable {name} file ({exc})")
 
 
+DEFER_SPEAKER_LOOKUPS = True  # Quotebank speakers not in the caches are looked up at the flush (False: when read)
 PARALLEL_MIN_BYTES = 4 << 20  # files at least this big are parsed in worker processes
 PARSE_WORKERS = 2
 BLOCK_BYTES = 1 << 20  # JSONL is read and parsed in blocks of whole lines about this big
@@ -765,6 +766,8 @@ class _Importer:
             speaker_id = None if qid in self.unresolved_qids else self.by_qid.get(qid)
         else:
             speaker_id = None if key in self.unresolved_keys else self.by_name.get(key)
+        if speaker_id is None and not DEFER_SPEAKER_LOOKUPS:
+            speaker_id = self.resolve_speaker(Speaker(id="", name=name, qid=qid))
         if speaker_id is None:
             # looked up at the flush, in the same order, so with the same result: a look-up now would wait
             # for the statement the writer thread is running on the connection (seconds, for a commit)
