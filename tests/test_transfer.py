@@ -285,3 +285,30 @@ def test_the_index_settings_used_for_bulk_writes_are_put_back(tmp_path):
         import_files(db, [src])
         assert db.conn.execute("SELECT k, v FROM quotes_fts_config").fetchall() == [("version", 4)]
         db.conn.execute("INSERT INTO quotes_fts(quotes_fts) VALUES ('integrity-check')")
+
+
+def test_speakers_looked_up_at_the_flush_resolve_as_when_read(tmp_path, monkeypatch):
+    # Quotebank speakers missing from the caches are looked up when the batch is written, in the order met:
+    # the same speakers and credits as looking each one up when its line is read, with names that recur
+    # with and without QIDs, with different QIDs, and on quotes refused as empty
+    rng = random.Random(5)
+    people = [("Pat Lee", []), ("Pat Lee", ["Q11"]), ("Pat Lee", ["Q12"]), ("Sam Roe", ["Q13"]), ("Sam Roe", []),
+              ("Kim Poe", []), ("kim  poe", ["Q14"]), ("Ana Díaz", ["Q15", "Q16"])]
+    rows = []
+    for i in range(120):
+        name, qids = rng.choice(people)
+        text = "   " if i % 17 == 5 else f"words {i} " + rng.choice(["here", "there", "now"])
+        rows.append(dict(QUOTEBANK[0], quotation=text, speaker=name, qids=qids, quoteID=str(i),
+                         urls=[f"https://example.org/{i // 4}"]))
+    first, second = _write_jsonl(tmp_path / "a.jsonl", rows[:40]), _write_jsonl(tmp_path / "b.jsonl", rows[40:])
+    for batch in (1, 7, 1000):
+        results = []
+        for defer in (False, True):
+            monkeypatch.setattr("verifier.transfer.DEFER_SPEAKER_LOOKUPS", defer)
+            with Corpus.open(tmp_path / f"{batch}-{defer}.db", create=True) as db:
+                reports = [import_files(db, [path], batch_size=batch) for path in (first, second)]
+                aliases = db.conn.execute("SELECT * FROM aliases ORDER BY key, speaker_id").fetchall()
+                counts = [(r.added, r.malformed, r.speakers_added) for r in reports]
+                results.append((counts, _contents(db), aliases))
+        assert results[0] == results[1]
+        assert results[0][0][0][1] > 0 and len(results[0][1][3]) >= 5  # refused quotes; several speakers

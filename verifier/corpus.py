@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any
 
 from .models import CorpusQuote, Source, Speaker
 from .normalize import fold, index_text
@@ -301,39 +302,54 @@ class Corpus:
         distinct ids. The quotes stored get the next row ids in order (as one by
         one); `index_quote_rows` then adds them to the full-text index and terms.
         """
+        import orjson  # here: `check` never writes, and starts faster without it
+
         self._forget()
         top = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM quotes").fetchone()[0]
         if not rows:
             return top, []
-        stored = self.conn.executemany(
+        # one statement over a JSON array (as `index_quote_rows`): SQLite stores them all without the GIL
+        stored = self.conn.execute(
             "INSERT OR IGNORE INTO quotes (id, text, speaker_id, source_id, context, relayed_by)"
-            " VALUES (?, ?, ?, ?, ?, ?)", rows).rowcount
+            " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5"
+            " FROM json_each(?)", (orjson.dumps(rows),)).rowcount
         if stored == len(rows):
             return top, list(range(len(rows)))
         new = {row[0] for row in self.conn.execute("SELECT id FROM quotes WHERE rowid > ?", (top,))}
         return top, [k for k, row in enumerate(rows) if row[0] in new]
 
-    def index_quote_rows(self, top: int, indexed: list[str], df: Mapping[str, int] | None = None) -> None:
+    def index_quote_rows(self, top: int, indexed: list[str] | bytes,
+                         df: Mapping[str, int] | bytes | Any = None) -> None:
         """Add quotes just stored with row ids top + 1, top + 2, ... to the full-text index (`indexed[i]` is
-        the `index_text` of the one with row id top + 1 + i) and their words to terms, inside the caller's
-        transaction; `df`, when the caller has counted it, is how many of `indexed` hold each word.
-        Returns nothing."""
-        if not indexed:
+        the `index_text` of the one with row id top + 1 + i; or `indexed` is that list as a JSON array) and
+        their words to terms, inside the caller's transaction. `df`, when the caller has counted it, is how
+        many of them hold each word, or that as a JSON object, or a concurrent Future of either (waited for
+        once the full-text index is written). Returns nothing.
+
+        Each is one statement over a JSON value (`json_each`), so SQLite runs it without the GIL from start
+        to end: one statement a row would take the GIL back after each row, waiting for any other thread.
+        """
+        import orjson  # here: `check` never writes, and starts faster without it
+
+        if not isinstance(indexed, bytes):
+            indexed = orjson.dumps(indexed)
+        if indexed == b"[]":
             return
         before = self._set_fts_config(_BULK_FTS)
-        self.conn.executemany("INSERT INTO quotes_fts (rowid, words) VALUES (?, ?)",
-                              [(top + k + 1, words) for k, words in enumerate(indexed)])
+        self.conn.execute("INSERT INTO quotes_fts (rowid, words) SELECT ? + key, value FROM json_each(?)",
+                          (top + 1, indexed))
         # FTS5 writes what it holds in memory when a savepoint is taken: the batch's segment, merged by the
         # bulk settings, which are then put back (the config table ends as it was)
         self.conn.execute("SAVEPOINT fts_flush")
         self.conn.execute("RELEASE fts_flush")
         self._set_fts_config(before)
+        if not isinstance(df, Mapping | bytes | None):
+            df = df.result()
         if df is None:
-            df = Counter(chain.from_iterable(map(set, map(str.split, indexed))))
-        self.conn.executemany(
-            "INSERT INTO terms VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
-            df.items(),
-        )
+            df = Counter(chain.from_iterable(map(set, map(str.split, orjson.loads(indexed)))))
+        self.conn.execute("INSERT INTO terms (term, df) SELECT key, value FROM json_each(?) WHERE true"
+                          " ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+                          (df if isinstance(df, bytes) else orjson.dumps(df),))
         self._forget()  # document frequencies changed
 
     def _set_fts_config(self, settings: Mapping[str, int | None]) -> dict[str, int | None]:

@@ -197,6 +197,7 @@ def _compressed_failure(path: str, compression: str, exc: BaseException, line: i
     return TransferError(f"{path}: not a readable {name} file ({exc})")
 
 
+DEFER_SPEAKER_LOOKUPS = True  # Quotebank speakers not in the caches are looked up at the flush (False: when read)
 PARALLEL_MIN_BYTES = 4 << 20  # files at least this big are parsed in worker processes
 PARSE_WORKERS = 2
 BLOCK_BYTES = 1 << 20  # JSONL is read and parsed in blocks of whole lines about this big
@@ -211,12 +212,9 @@ _RECORD = 3  # anything else (a parsed JSON value or a CSV row), for `_Importer.
 @dataclass(eq=False)
 class _Block:
     """Parsed lines of one block of input: (line number, kind, payload, index text of its quote or None)
-    for each non-blank line, and how many quotes hold each word over the block's Quotebank quotes
-    with words (`quotes` of them), so a batch that stores all of those can reuse the counts."""
+    for each non-blank line."""
 
     entries: list[tuple[int, int, Any, str | None]]
-    df: Counter[str] = field(default_factory=Counter)
-    quotes: int = 0
 
 
 def _line_blocks(stream: IO[bytes], size: int) -> Iterator[tuple[int, bytes]]:
@@ -274,7 +272,6 @@ def _parse_block(first: int, data: bytes) -> _Block:
     """
     block = _Block([])
     entries = block.entries
-    counted: list[list[str]] = []  # the words of the Quotebank quotes with text
     sources: dict[tuple[str | None, str | None], tuple] = {}  # (url, date) -> the source's fields
     lines = data.split(b"\n")
     last = len(lines) - 1  # the part after the last newline: empty, or a last line without one
@@ -300,15 +297,11 @@ def _parse_block(first: int, data: bytes) -> _Block:
                 made = _source_from(url, None, None, date)
                 source = sources[url, date] = (made.id, made.publisher, made.title, made.date, made.url)
             words = index_words(text)
-            if text.strip():
-                counted.append(words)
             # the source's URL rather than the line's own copy: pickled once per block, not once per line
             entries.append((number, _QUOTEBANK, (text, name, key, qid, source[4], date, source), " ".join(words)))
         else:
             text = record.get("text") if isinstance(record, dict) else None
             entries.append((number, _RECORD, record, index_text(text) if isinstance(text, str) else None))
-    block.df = Counter(chain.from_iterable(map(set, counted)))
-    block.quotes = len(counted)
     return block
 
 
@@ -317,19 +310,43 @@ def _document_frequencies(indexed: Iterable[str]) -> Counter[str]:
     return Counter(chain.from_iterable(map(set, map(str.split, indexed))))
 
 
-def _jsonl_blocks(stream: IO[bytes], parallel: bool) -> Iterator[_Block]:
-    """Yield the parsed blocks of a JSONL stream in order; when `parallel`, parse them in worker processes
-    while this one stores the blocks before (a few blocks ahead at most, so memory stays bounded).
-    A read error is raised after every block read before it has been yielded."""
+def _document_frequencies_json(indexed: bytes) -> bytes:
+    """Return, as a JSON object, how many of the index texts in a JSON array hold each word (run in a
+    worker process: counting a batch's words takes ~0.3 s of CPU that the writing process then keeps)."""
+    return orjson.dumps(_document_frequencies(orjson.loads(indexed)))
+
+
+class _Workers:
+    """The worker processes of an import, started when a file is first big enough to need them, and
+    shared by every file of the run (their last batch is indexed after the file is closed)."""
+
+    def __init__(self) -> None:
+        self.pool: Any = None
+
+    def get(self) -> Any:
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=PARSE_WORKERS,
+                                            mp_context=multiprocessing.get_context("fork"))
+        return self.pool
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _jsonl_blocks(stream: IO[bytes], pool: Any) -> Iterator[_Block]:
+    """Yield the parsed blocks of a JSONL stream in order; with a process `pool`, parse them in its worker
+    processes while this one stores the blocks before (a few blocks ahead at most, so memory stays
+    bounded). A read error is raised after every block read before it has been yielded."""
     blocks = _line_blocks(stream, BLOCK_BYTES)
-    if not parallel:
+    if pool is None:
         for first, data in blocks:
             yield _parse_block(first, data)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=PARSE_WORKERS, mp_context=multiprocessing.get_context("fork"))
     pending: deque[Future] = deque()
     try:
         try:
@@ -344,7 +361,8 @@ def _jsonl_blocks(stream: IO[bytes], parallel: bool) -> Iterator[_Block]:
         while pending:
             yield pending.popleft().result()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for future in pending:  # stopped early: the blocks not parsed yet are not wanted
+            future.cancel()
 
 
 def _csv_records(stream: IO[bytes], delimiter: str) -> Iterator[tuple[int, Any, None]]:
@@ -462,8 +480,8 @@ def _source_from(url: str | None, publisher: str | None, title: str | None, date
 
 
 # a quote waiting for `flush`: (index text or None, text, speaker id, source id or a Source until resolved
-# against the corpus, context, relayed_by, the _Block whose counts include it or None)
-_Queued = tuple[str | None, str, str, "str | Source", str | None, str | None, "_Block | None"]
+# against the corpus, context, relayed_by)
+_Queued = tuple[str | None, str, str, "str | Source", str | None, str | None]
 
 
 def _quotebank_fields(r: dict) -> tuple[str, str, str, str | None, str | None, str | None] | None:
@@ -539,8 +557,14 @@ class _Importer:
         self.quotes: list[_Queued] = []
         self.url_sources: dict[str, Source] = {}  # URLs of queued quotes not in source_by_url -> their source
         self.unresolved: list[int] = []  # positions in `quotes` of those whose source has no URL
+        # Quotebank speakers to look up in the corpus at the flush, in the order met: (position in `quotes`,
+        # or -1 for a quote refused, name, QID), and the QIDs and name keys among them (`quotebank`)
+        self.unresolved_speakers: list[tuple[int, str, str | None]] = []
+        self.unresolved_qids: set[str] = set()
+        self.unresolved_keys: set[str] = set()
         self.indexed: str | None = None  # index text of the record being taken, when already computed
         self.writer: ThreadPoolExecutor | None = None
+        self.workers = _Workers()
         self.writing: Future[int] | None = None  # the batch of quotes being written
 
     # speakers ---------------------------------------------------------------
@@ -645,6 +669,8 @@ class _Importer:
         return False when it holds nothing to import. Raise BadLine if it is malformed."""
         if isinstance(record, BadLine):
             raise record
+        if self.unresolved_speakers:  # resolved in the order met: before any record that may add a speaker
+            self._resolve_pending_speakers()
         if loose:
             return self._loose(record)
         if not isinstance(record, dict):
@@ -727,24 +753,49 @@ class _Importer:
             return False
         source = _source_from(fields[4], None, None, fields[5])
         self.quotebank(fields + ((source.id, source.publisher, source.title, source.date, source.url),),
-                       self.indexed, None)
+                       self.indexed)
         return True
 
-    def quotebank(self, fields: tuple, indexed: str | None, block: _Block | None) -> None:
+    def quotebank(self, fields: tuple, indexed: str | None) -> None:
         """Queue a Quotebank quote from its `_quotebank_fields` and the fields of the source its URL makes
         (returns nothing); raise BadLine if its text is empty. `indexed` is its index text, if known."""
         text, name, key, qid, url, _, source = fields
-        # a speaker already looked up by QID, or by an unambiguous name, resolves the same again
-        speaker_id = self.by_qid.get(qid) if qid else self.by_name.get(key)
-        if speaker_id is None:
+        # a speaker already looked up by QID, or by an unambiguous name, resolves the same again, unless a
+        # look-up waiting for the flush may change that (one with the same QID, or the same name key)
+        if qid:
+            speaker_id = None if qid in self.unresolved_qids else self.by_qid.get(qid)
+        else:
+            speaker_id = None if key in self.unresolved_keys else self.by_name.get(key)
+        if speaker_id is None and not DEFER_SPEAKER_LOOKUPS:
             speaker_id = self.resolve_speaker(Speaker(id="", name=name, qid=qid))
+        if speaker_id is None:
+            # looked up at the flush, in the same order, so with the same result: a look-up now would wait
+            # for the statement the writer thread is running on the connection (seconds, for a commit)
+            self.unresolved_speakers.append((len(self.quotes) if text.strip() else -1, name, qid))
+            if qid:
+                self.unresolved_qids.add(qid)
+            self.unresolved_keys.add(key)
+            speaker_id = ""
         source_id: str | Source | None = None
         if url:
             source_id = self.source_by_url.get(url) or self.url_sources.get(url)
-        self._queue(text, speaker_id, source_id or Source(*source), None, None, indexed, block)
+        self._queue(text, speaker_id, source_id or Source(*source), None, None, indexed)
+
+    def _resolve_pending_speakers(self) -> None:
+        """Look up (or make) the speakers `quotebank` left for later, in the order it met them, and put
+        their ids in the queued quotes (returns nothing)."""
+        quotes = self.quotes
+        for position, name, qid in self.unresolved_speakers:
+            speaker_id = self.resolve_speaker(Speaker(id="", name=name, qid=qid))
+            if position >= 0:
+                q = quotes[position]
+                quotes[position] = (q[0], q[1], speaker_id, *q[3:])
+        self.unresolved_speakers.clear()
+        self.unresolved_qids.clear()
+        self.unresolved_keys.clear()
 
     def _queue(self, text: str, speaker_id: str, source_id: str | Source, context: str | None,
-               relayed_by: str | None, indexed: str | None = None, block: _Block | None = None) -> None:
+               relayed_by: str | None, indexed: str | None = None) -> None:
         """Queue a quote for the next flush, its source a Source until the flush looks it up."""
         if not text.strip():
             raise BadLine("the quote text is empty")
@@ -753,7 +804,7 @@ class _Importer:
                 self.url_sources.setdefault(source_id.url, source_id)  # the first date seen for a URL
             else:
                 self.unresolved.append(len(self.quotes))
-        self.quotes.append((indexed, text, speaker_id, source_id, context, relayed_by, block))
+        self.quotes.append((indexed, text, speaker_id, source_id, context, relayed_by))
         self.report.quotes += 1
 
     # writing --------------------------------------------------------------------
@@ -785,6 +836,7 @@ class _Importer:
         """
         corpus = self.corpus
         self.wait()
+        self._resolve_pending_speakers()
         self._resolve_pending_sources()
         for speaker in self.new_speakers.values():
             if not corpus.has_speaker(speaker.id):
@@ -801,32 +853,40 @@ class _Importer:
             self.source_known.update(self.new_sources)
             self.new_sources.clear()
         rows: dict[str, tuple] = {}
+        indexed_texts: list[str | None] = []
         by_url = self.source_by_url
-        for indexed, text, speaker_id, source_id, context, relayed_by, block in self.quotes:
+        for indexed, text, speaker_id, source_id, context, relayed_by in self.quotes:
             if type(source_id) is Source:
                 source_id = by_url[source_id.url]  # type: ignore[index]
             qid = quote_id(text, speaker_id, source_id)
             if qid not in rows:
-                rows[qid] = (qid, text, speaker_id, source_id, context, relayed_by, indexed, block)
+                rows[qid] = (qid, text, speaker_id, source_id, context, relayed_by)
+                indexed_texts.append(indexed)
         self.quotes.clear()
-        batch = list(rows.values())
-        top, stored = corpus.add_quote_rows([row[:6] for row in batch])
-        if len(stored) < len(batch):
-            batch = [batch[k] for k in stored]
         if self.writer is None:
             self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotecheck-import-writer")
-        self.writing = self.writer.submit(self._index, top, batch, commit)
+        self.writing = self.writer.submit(self._store, list(rows.values()), indexed_texts, commit)
         self._trim_caches()
 
-    def _index(self, top: int, batch: list[tuple], commit: bool) -> int:
-        """Index the quotes of a batch just stored (row ids after `top`), then commit and begin the next
-        transaction if `commit`; return how many there were (runs in the writer thread)."""
-        texts = [row[6] or index_text(row[1]) for row in batch]
-        self.corpus.index_quote_rows(top, texts, _batch_frequencies(batch, texts))
+    def _store(self, rows: list[tuple], indexed: list[str | None], commit: bool) -> int:
+        """Store a batch of quote rows (their index texts, or None, in `indexed`), index those that were not
+        stored yet, then commit and begin the next transaction if `commit`; return how many were stored
+        (runs in the writer thread)."""
+        top, stored = self.corpus.add_quote_rows(rows)
+        if len(stored) < len(rows):
+            rows = [rows[k] for k in stored]
+            indexed = [indexed[k] for k in stored]
+        texts = orjson.dumps([words if words is not None else index_text(row[1])
+                              for words, row in zip(indexed, rows, strict=True)])
+        # the batch's words counted at once (cheaper than counting each block's and adding those up), in a
+        # worker process when there are some, while the full-text index is written
+        pool = self.workers.pool
+        df = pool.submit(_document_frequencies_json, texts) if pool is not None else None
+        self.corpus.index_quote_rows(top, texts, df)
         if commit:
             self.corpus.conn.commit()
             self.corpus.conn.execute("BEGIN IMMEDIATE")
-        return len(batch)
+        return len(rows)
 
     def wait(self) -> None:
         """Wait until the batch being written is stored (raising what stopped it), and count its quotes."""
@@ -842,18 +902,7 @@ class _Importer:
         if self.writer is not None:
             self.writer.shutdown()
             self.writer = None
-
-
-def _batch_frequencies(batch: list[tuple], texts: list[str]) -> Counter[str]:
-    """Return how many of the batch's quotes hold each word: a block's counts where the batch holds every
-    quote they were made from, the words of the other quotes counted here."""
-    held = Counter(row[7] for row in batch)
-    whole = {block for block, n in held.items() if block is not None and n == block.quotes}
-    df: Counter[str] = Counter()
-    for block in whole:
-        df.update(block.df)
-    df.update(_document_frequencies(text for row, text in zip(batch, texts, strict=True) if row[7] not in whole))
-    return df
+        self.workers.shutdown()
 
 
 def _merged(old: Speaker | None, new: Speaker) -> Speaker:
@@ -865,11 +914,11 @@ def _merged(old: Speaker | None, new: Speaker) -> Speaker:
                    gender=old.gender or new.gender, qid=old.qid or new.qid)
 
 
-def _blocks(path: str, stream: IO[bytes], fmt: str) -> Iterator[_Block]:
+def _blocks(path: str, stream: IO[bytes], fmt: str, workers: _Workers) -> Iterator[_Block]:
     """Yield the parsed records of a file in order, in blocks (a CSV row is a block of its own)."""
     if fmt == "jsonl":
         parallel = os.path.getsize(path) >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1
-        return _jsonl_blocks(stream, parallel)
+        return _jsonl_blocks(stream, workers.get() if parallel else None)
     rows = _csv_records(stream, "," if fmt == "csv" else "\t")
     return (_Block([(number, _BAD if isinstance(row, BadLine) else _RECORD, row, None)]) for number, row, _ in rows)
 
@@ -947,7 +996,7 @@ def _import_one(importer: _Importer, path: str, compression: str, fmt: str, stri
     loose = fmt != "jsonl"
     number = 0
     shown = 0  # bytes read when progress was last reported
-    blocks = _blocks(path, stream, fmt)
+    blocks = _blocks(path, stream, fmt, importer.workers)
     try:
         while True:
             try:
@@ -964,7 +1013,7 @@ def _import_one(importer: _Importer, path: str, compression: str, fmt: str, stri
                 report.lines += 1
                 try:
                     if kind == _QUOTEBANK:
-                        importer.quotebank(payload, indexed, block)
+                        importer.quotebank(payload, indexed)
                     elif kind == _SKIPPED:
                         report.skipped += 1
                     elif kind == _BAD:
