@@ -311,7 +311,8 @@ class Corpus:
         # one statement over a JSON array (as `index_quote_rows`): SQLite stores them all without the GIL
         stored = self.conn.execute(
             "INSERT OR IGNORE INTO quotes (id, text, speaker_id, source_id, context, relayed_by)"
-            " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5"
+            " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
+            " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]')"
             " FROM json_each(?)", (orjson.dumps(rows),)).rowcount
         if stored == len(rows):
             return top, list(range(len(rows)))
