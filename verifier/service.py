@@ -903,20 +903,12 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None,
     With `freeze_start_up` (for a worker process of its own, as `run` starts), what
     the start-up made is left out of garbage collections (`start_up_frozen`).
     """
-    from contextlib import AsyncExitStack, asynccontextmanager
+    from contextlib import asynccontextmanager
 
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
-        async with AsyncExitStack() as stack:
-            await stack.enter_async_context(_serving(app))
-            if freeze_start_up:  # after the corpus is open, so that what opening it made is frozen too
-                stack.enter_context(start_up_frozen())
-            yield
-
-    @asynccontextmanager
-    async def _serving(app: FastAPI):  # noqa: ANN202
         opened = None
         if corpus is None:
             from .records import default_corpus_path
@@ -927,7 +919,9 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None,
         global WORKER_LOADS
         WORKER_LOADS = WorkerLoads.from_env()
         try:
-            yield
+            # after the corpus is open, so that what opening it made is frozen too
+            with start_up_frozen() if freeze_start_up else nullcontext():
+                yield
         finally:
             if WORKER_LOADS is not None:
                 WORKER_LOADS.close()
