@@ -303,18 +303,18 @@ def brute_force(facts: dict, queries: list[Query], sample: int, seed: int) -> tu
     """Scan every quote for a sample of queries; return per-query ms and {query index: (score, position)}."""
     from rapidfuzz import fuzz, process
 
-    from verifier.transfer import fast_index_text
+    from verifier.normalize import index_text
 
     texts = []
     with open(facts["data"], encoding="utf-8") as handle:
         for line in handle:
-            texts.append(fast_index_text(json.loads(line)["quotation"]))
+            texts.append(index_text(json.loads(line)["quotation"]))
     rng = random.Random(seed + 3)
     from_corpus = [i for i, q in enumerate(queries) if q.source_quote is not None]
     chosen = sorted(rng.sample(from_corpus, min(sample, len(from_corpus))))
     times, best = [], {}
     for i in chosen:
-        key = fast_index_text(queries[i].text)
+        key = index_text(queries[i].text)
         started = time.perf_counter()
         _, score, position = process.extractOne(key, texts, scorer=fuzz.partial_ratio)
         times.append((time.perf_counter() - started) * 1000)
@@ -337,7 +337,7 @@ def main() -> None:
         return
     from rapidfuzz import fuzz
 
-    from verifier.transfer import fast_index_text
+    from verifier.normalize import index_text
 
     facts = build(args.quotes, args.seed, args.rebuild)
     queries = make_queries(facts, args.seed, args.drafts)
@@ -361,8 +361,8 @@ def main() -> None:
     for i, (score, _, brute_text) in brute_best.items():
         top = checked["top"][i]
         source = originals[queries[i].source_quote]
-        key = fast_index_text(queries[i].text)
-        if top is not None and (top == source or fuzz.partial_ratio(key, fast_index_text(top)) >= score):
+        key = index_text(queries[i].text)
+        if top is not None and (top == source or fuzz.partial_ratio(key, index_text(top)) >= score):
             hits += 1
         else:
             misses.append(f"  missed ({queries[i].kind}): {queries[i].text!r}\n    brute force {score:.0f}: "

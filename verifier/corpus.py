@@ -62,6 +62,11 @@ def fts_phrase(words: str) -> str:
     return '"' + words.replace('"', '""') + '"'
 
 
+def document_counts(indexed: Iterable[str]) -> Counter[str]:
+    """Return how many of these index texts (`index_text`) hold each word: what `terms` adds for them."""
+    return Counter(chain.from_iterable(map(set, map(str.split, indexed))))
+
+
 def top_votes(postings: Sequence[Sequence[int | str]], weights: Sequence[float], limit: int,
               keep: float = 0.0) -> list[tuple[int, float]]:
     """Return (row id, summed weight of the postings lists holding it) for the best-scoring row ids, best
@@ -347,7 +352,7 @@ class Corpus:
         if not isinstance(df, Mapping | bytes | None):
             df = df.result()
         if df is None:
-            df = Counter(chain.from_iterable(map(set, map(str.split, orjson.loads(indexed)))))
+            df = document_counts(orjson.loads(indexed))
         self.conn.execute("INSERT INTO terms (term, df) SELECT key, value FROM json_each(?) WHERE true"
                           " ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
                           (df if isinstance(df, bytes) else orjson.dumps(df),))

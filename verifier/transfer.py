@@ -55,18 +55,17 @@ import os
 import re
 import time
 import zlib
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from .corpus import Corpus, CorpusError, name_key, quote_id, slug
+from .corpus import Corpus, CorpusError, document_counts, name_key, quote_id, slug
 from .models import Source, Speaker
 from .normalize import index_text, index_words
 
@@ -132,9 +131,6 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
-
-
-fast_index_text = index_text  # the name bench/scale.py (and older callers) use
 
 
 # -- reading files -------------------------------------------------------------
@@ -305,15 +301,10 @@ def _parse_block(first: int, data: bytes) -> _Block:
     return block
 
 
-def _document_frequencies(indexed: Iterable[str]) -> Counter[str]:
-    """Return how many of these index texts hold each word."""
-    return Counter(chain.from_iterable(map(set, map(str.split, indexed))))
-
-
 def _document_frequencies_json(indexed: bytes) -> bytes:
     """Return, as a JSON object, how many of the index texts in a JSON array hold each word (run in a
     worker process: counting a batch's words takes ~0.3 s of CPU that the writing process then keeps)."""
-    return orjson.dumps(_document_frequencies(orjson.loads(indexed)))
+    return orjson.dumps(document_counts(orjson.loads(indexed)))
 
 
 class _Workers:
