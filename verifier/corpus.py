@@ -585,7 +585,7 @@ class Corpus:
         """
         if not terms:
             return []
-        if all(0 < (self._df.get(term) or 0) <= self.SMALL_POSTINGS for term in terms):
+        if all(self._few_postings(term) for term in terms):
             # a few postings each (every term of a small corpus): cached, cheaper than a query per term
             postings: list[Sequence[int | str]] = [self._postings_of(term) for term in terms]
         else:
@@ -602,9 +602,11 @@ class Corpus:
     def small_postings(self, term: str) -> tuple[int, ...] | None:
         """Return the row ids, ascending, of the quotes holding a term when at most SMALL_POSTINGS do
         (cached), else None; None too when its frequency was not read by `document_frequencies` first."""
-        if 0 < (self._df.get(term) or 0) <= self.SMALL_POSTINGS:
-            return self._postings_of(term)
-        return None
+        return self._postings_of(term) if self._few_postings(term) else None
+
+    def _few_postings(self, term: str) -> bool:
+        """Return whether a term's frequency, read already, is at most SMALL_POSTINGS (not 0)."""
+        return 0 < (self._df.get(term) or 0) <= self.SMALL_POSTINGS
 
     def _postings_of(self, term: str) -> tuple[int, ...]:
         """Return the row ids of the quotes holding a term (cached like document frequencies)."""

@@ -326,12 +326,12 @@ def candidate_rowids(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]
     # the guards below look only at the quotes that would be returned: a close quote further down
     # the vote, not by the credited speaker, is never aligned, so it cannot stand in for a look-up
     returned = _returned(corpus, found, speaker_ids)
-    if edited and not any(share(text) >= near for text in corpus.quote_texts(returned).values()):
+    closest = max(map(share, corpus.quote_texts(returned).values()), default=0.0)
+    if edited and closest < near:
         # the one-word-changed phrases read many postings: only when the vote found no quote
         # holding all the draft's words but one (what those phrases look for)
         found += _one_word_changed_rowids(corpus, tokens, keys, frequencies, limit)
-    elif len(keys) > EDITED_PHRASE_WORDS and not any(
-            share(text) >= MIN_COVERAGE for text in corpus.quote_texts(returned).values()):
+    elif len(keys) > EDITED_PHRASE_WORDS and closest < MIN_COVERAGE:
         # a rare word the draft changed or added can draw the vote to quotes that merely share it:
         # ask for windows of the draft's own stretches, and put what holds enough of its words first
         found = _window_rowids(corpus, tokens, frequencies, SECOND_LOOK_STRETCH, SECOND_LOOK_WINDOWS,
@@ -461,9 +461,9 @@ def coverage_bound(tokens: list[Token], text: str) -> float:
 def cost_floor(tokens: list[Token], text: str) -> float:
     """Return a lower bound on the cost of any alignment of the draft tokens with a quote's text:
     every word the two share matches, every other draft word costs the cheapest edit."""
-    words = sum(t.kind == "word" for t in tokens)
-    shared = round(coverage_bound(tokens, text) * words)
-    return MATCH_COST * shared + min(SPELLING_COST, GAP_EXTEND) * (words - shared)
+    share = WordShare(tokens)
+    shared = share.shared(text)
+    return MATCH_COST * shared + min(SPELLING_COST, GAP_EXTEND) * (share.words - shared)
 
 
 def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] = (),
