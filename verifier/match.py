@@ -449,13 +449,8 @@ class WordShare:
         return shared
 
     def __call__(self, text: str) -> float:
-        """Return `coverage_bound` of the draft with a quote's text."""
+        """Return the most of the draft's words any alignment with a quote's text could match (0-1)."""
         return self.shared(text) / self.words if self.words else 0.0
-
-
-def coverage_bound(tokens: list[Token], text: str) -> float:
-    """Return the most of the draft's words any alignment with a quote's text could match (0-1)."""
-    return WordShare(tokens)(text)
 
 
 def cost_floor(tokens: list[Token], text: str) -> float:
