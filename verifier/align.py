@@ -79,12 +79,16 @@ def original_words(text: str) -> tuple[list[Word], list[bool]]:
     return found, bracketed
 
 
+SPELLING_MIN_LETTERS = 4  # shorter words are never read as a respelling of one another...
+SPELLING_MAX_GAP = 2  # ...nor are words whose lengths differ by more than this
+
+
 @lru_cache(maxsize=100_000)
 def similar_spelling(a: str, b: str) -> bool:
     """Return True when two different words look like spellings of one word (a typo fixed)."""
-    if a == b or min(len(a), len(b)) < 4 or a.isdigit() or b.isdigit():
+    if a == b or min(len(a), len(b)) < SPELLING_MIN_LETTERS or a.isdigit() or b.isdigit():
         return False
-    return Indel.normalized_similarity(a, b) >= 0.8 and abs(len(a) - len(b)) <= 2
+    return Indel.normalized_similarity(a, b) >= 0.8 and abs(len(a) - len(b)) <= SPELLING_MAX_GAP
 
 
 def _match_costs(key: str, keys: list[str]) -> list[float]:
@@ -94,7 +98,8 @@ def _match_costs(key: str, keys: list[str]) -> list[float]:
     for other in set(keys):
         if other == key:
             cost_of[other] = MATCH_COST
-        elif size < 4 or len(other) < 4 or abs(len(other) - size) > 2:  # never `similar_spelling`
+        elif min(size, len(other)) < SPELLING_MIN_LETTERS or abs(len(other) - size) > SPELLING_MAX_GAP:
+            # never `similar_spelling`: told without a look-up in its cache
             cost_of[other] = MISMATCH_COST
         else:
             cost_of[other] = SPELLING_COST if similar_spelling(key, other) else MISMATCH_COST
