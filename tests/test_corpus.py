@@ -138,3 +138,43 @@ def test_a_corpus_sees_its_own_writes_after_caching_reads(tmp_path):
         corpus.add(*_record("The ferry and the harbour both matter."))
         assert corpus.document_frequencies(["harbour", "ferry"]) == {"harbour": 2, "ferry": 1}
         assert corpus.quote_count() == 2
+
+
+def _in_database_file(path: Path) -> int:
+    """Return how many quotes the database file itself holds, not counting its write-ahead log."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_background_checkpoints_copy_committed_writes_into_the_database_file(tmp_path, background):
+    path = tmp_path / "c.db"
+    with Corpus.open(path, create=True) as corpus:
+        with corpus.background_checkpoints() as checkpoint_soon:
+            assert corpus.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+            corpus.add(*_record("Only the harbour bridge matters."))
+            if background:
+                checkpoint_soon()
+        # leaving the block waited for the checkpoint; without one the quote is still only in the log
+        assert _in_database_file(path) == (1 if background else 0)
+        assert corpus.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+
+
+def test_an_import_leaves_its_batches_in_the_database_file_and_automatic_checkpoints_on(tmp_path):
+    from verifier.transfer import import_files
+
+    data = tmp_path / "quotes.jsonl"
+    data.write_text("".join(json.dumps({"quotation": f"Quote number {n} about the harbour bridge.",
+                                        "speaker": "Some One", "urls": [f"https://example.com/{n}"]}) + "\n"
+                            for n in range(30)))
+    path = tmp_path / "c.db"
+    with Corpus.open(path, create=True) as corpus:
+        corpus.conn.execute("PRAGMA wal_autocheckpoint=16384")  # so only the import's checkpoints copy
+        assert import_files(corpus, [data], batch_size=10).added == 30
+        assert _in_database_file(path) >= 10
+        assert corpus.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 16384

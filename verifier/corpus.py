@@ -9,13 +9,14 @@ the index. `meta` records the schema version.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -110,6 +111,33 @@ def quote_id(text: str, speaker_id: str, source_id: str) -> str:
     """Return the stable content hash that identifies a quote record."""
     digest = hashlib.sha1(f"{speaker_id}\x1f{source_id}\x1f{text}".encode()).hexdigest()
     return digest[:16]
+
+
+class _Checkpointer:
+    """Passive checkpoints of a database's write-ahead log, run one at a time in a thread of their own."""
+
+    def __init__(self, path: str) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotecheck-checkpoint")
+        self.running: Any = None
+
+    def start(self) -> None:
+        """Start a checkpoint of what is committed, unless one is still running (returns nothing)."""
+        if self.running is None or self.running.done():
+            self.running = self.thread.submit(self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        # passive: copies what no reader still needs, never waits for readers or the writer; one that
+        # fails (the disk is full, the file went away) is only a checkpoint the next commit makes instead
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def close(self) -> None:
+        """Wait for the running checkpoint, then stop the thread and close the connection."""
+        self.thread.shutdown(wait=True)
+        self.conn.close()
 
 
 @dataclass(frozen=True)
@@ -298,6 +326,31 @@ class Corpus:
         """Set connection pragmas for a bulk import: fewer syncs, a large page cache (returns nothing)."""
         for pragma in ("synchronous=NORMAL", "cache_size=-262144", "temp_store=MEMORY", "wal_autocheckpoint=16384"):
             self.conn.execute(f"PRAGMA {pragma}")
+
+    @contextlib.contextmanager
+    def background_checkpoints(self) -> Iterator[Callable[[], None]]:
+        """Within the block, copy committed writes from the write-ahead log into the database file in a
+        thread of its own (with its own connection) instead of in the commit that fills the log; yield
+        the function to call after each commit, which starts a checkpoint unless one is running.
+
+        A bulk import commits a batch at a time: the checkpoint's copying and syncing
+        (about 3 s a million quotes) then overlaps the next batch instead of
+        holding it up. Leaving the block waits for the last checkpoint and puts the
+        connection's automatic checkpoints back. Without a write-ahead log (an
+        in-memory corpus) the function does nothing.
+        """
+        mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            yield lambda: None
+            return
+        before = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        checkpointer = _Checkpointer(self.path)
+        self.conn.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            yield checkpointer.start
+        finally:
+            checkpointer.close()
+            self.conn.execute(f"PRAGMA wal_autocheckpoint={int(before)}")
 
     def add_quote_rows(self, rows: list[tuple[str, str, str, str, str | None, str | None]]) -> tuple[int, list[int]]:
         """Store quotes in bulk inside the caller's transaction, skipping those whose id is stored already;

@@ -531,9 +531,10 @@ _QIDS = _Memo(_qid)
 class _Importer:
     """Resolves speakers and sources against the corpus and writes quotes in batches."""
 
-    def __init__(self, corpus: Corpus, report: ImportReport) -> None:
+    def __init__(self, corpus: Corpus, report: ImportReport, after_commit: Callable[[], None] = lambda: None) -> None:
         self.corpus = corpus
         self.report = report
+        self.after_commit = after_commit  # called by the writer thread after it commits a batch
         self.by_qid: dict[str, str] = {}
         self.by_name: dict[str, str | None] = {}  # name key -> speaker id (None: ambiguous or none)
         self.speaker_known: set[str] = set()
@@ -877,6 +878,7 @@ class _Importer:
         if commit:
             self.corpus.conn.commit()
             self.corpus.conn.execute("BEGIN IMMEDIATE")
+            self.after_commit()
         return len(rows)
 
     def wait(self) -> None:
@@ -948,9 +950,19 @@ def _import_files(corpus: Corpus, paths: list[str], kinds: list[tuple[str, str]]
                   strict: bool, dry_run: bool, batch_size: int, progress: ProgressFn | None,
                   on_error: Callable[[LineError], None] | None) -> None:
     """Import the files as `import_files` says, counting into `report` (returns nothing)."""
-    importer = _Importer(corpus, report)
     corpus.tune_for_import()
-    conn = corpus.conn
+    with corpus.background_checkpoints() as checkpoint_soon:
+        importer = _Importer(corpus, report, after_commit=checkpoint_soon)
+        _import_batches(importer, paths, kinds, strict, dry_run, batch_size, progress, on_error)
+
+
+def _import_batches(importer: _Importer, paths: list[str], kinds: list[tuple[str, str]], strict: bool,
+                    dry_run: bool, batch_size: int, progress: ProgressFn | None,
+                    on_error: Callable[[LineError], None] | None) -> None:
+    """Read the files into the corpus through `importer`, committing batch by batch unless the whole run
+    is one transaction (`strict`, `dry_run`); roll back what is not committed on failure."""
+    report = importer.report
+    conn = importer.corpus.conn
     whole_run = strict or dry_run  # one transaction for everything, rolled back on failure / at the end
     conn.execute("BEGIN IMMEDIATE")
     try:
