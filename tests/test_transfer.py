@@ -6,6 +6,7 @@ import bz2
 import gzip
 import json
 import random
+import time
 
 import pytest
 
@@ -312,3 +313,31 @@ def test_speakers_looked_up_at_the_flush_resolve_as_when_read(tmp_path, monkeypa
                 results.append((counts, _contents(db), aliases))
         assert results[0] == results[1]
         assert results[0][0][0][1] > 0 and len(results[0][1][3]) >= 5  # refused quotes; several speakers
+
+
+def test_sources_written_by_the_writer_thread_are_known_while_it_writes(tmp_path, monkeypatch):
+    # a batch's new sources are stored by the writer thread while the next batch is read, so the caches
+    # must know them until then, even when they are trimmed on every flush
+    rows = []
+    for i in range(60):
+        rows.append({"type": "source", "id": f"src-{i % 4}", "publisher": "P", "title": f"T{i % 4}",
+                     "url": f"https://example.org/s{i % 4}"})
+        rows.append({"text": f"loose quote {i}", "speaker_name": "Pat Lee", "publisher": "Q",
+                     "title": "same story", "url": f"https://example.org/l{i % 5}"})
+        rows.append(dict(QUOTEBANK[0], quotation=f"quotebank quote {i}", urls=[f"https://example.org/l{i % 3}"]))
+    src = _write_jsonl(tmp_path / "mixed.jsonl", rows)
+    put_sources = Corpus.put_sources
+
+    def slow_put_sources(self, sources):  # the reading thread gets well ahead of the writer
+        time.sleep(0.01)
+        put_sources(self, sources)
+
+    monkeypatch.setattr(Corpus, "put_sources", slow_put_sources)
+    results = []
+    for limit, batch in [(200_000, 1000), (0, 1), (0, 2), (1, 5)]:
+        monkeypatch.setattr("verifier.transfer._CACHE_LIMIT", limit)
+        with Corpus.open(tmp_path / f"{limit}-{batch}.db", create=True) as db:
+            report = import_files(db, [src], batch_size=batch)
+            results.append(((report.added, report.malformed, report.sources_added), _contents(db)))
+    assert results[0][0] == (120, 0, 9)  # four source records, five loose URLs (three of them Quotebank's)
+    assert all(result == results[0] for result in results[1:])

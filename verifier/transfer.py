@@ -827,7 +827,15 @@ class _Importer:
         the next flush waits for the writer before it writes anything.
         """
         corpus = self.corpus
+        # hashed while the writer thread still writes the batch before: the ids of quotes whose speaker is
+        # known, taking a source known by its URL to keep its own id (checked once the sources are resolved)
+        guessed = [quote_id(q[1], q[2], q[3] if type(q[3]) is str else q[3].id)  # type: ignore[union-attr]
+                   if q[2] and (type(q[3]) is str or q[3].url) else None  # type: ignore[union-attr]
+                   for q in self.quotes]
         self.wait()
+        # trimmed only now, with nothing being written: while the writer thread stores a batch, the caches
+        # are what knows its sources (they are not in the database yet)
+        self._trim_caches()
         self._resolve_pending_speakers()
         self._resolve_pending_sources()
         for speaker in self.new_speakers.values():
@@ -839,31 +847,36 @@ class _Importer:
                 self.by_qid[speaker.qid] = speaker.id
         self.new_speakers.clear()
         self.pending_keys.clear()
-        if self.new_sources:
-            corpus.put_sources(self.new_sources.values())
-            self.report.sources_added += len(self.new_sources)
-            self.source_known.update(self.new_sources)
-            self.new_sources.clear()
+        sources = list(self.new_sources.values())  # stored by the writer thread, before the quotes
+        self.report.sources_added += len(sources)
+        self.source_known.update(self.new_sources)
+        self.new_sources.clear()
         rows: dict[str, tuple] = {}
         indexed_texts: list[str | None] = []
         by_url = self.source_by_url
-        for indexed, text, speaker_id, source_id, context, relayed_by in self.quotes:
+        for (indexed, text, speaker_id, source_id, context, relayed_by), qid in zip(self.quotes, guessed,
+                                                                                   strict=True):
             if type(source_id) is Source:
-                source_id = by_url[source_id.url]  # type: ignore[index]
-            qid = quote_id(text, speaker_id, source_id)
+                stored_id = by_url[source_id.url]  # type: ignore[index]
+                if stored_id != source_id.id:
+                    qid = None
+                source_id = stored_id
+            if qid is None:
+                qid = quote_id(text, speaker_id, source_id)
             if qid not in rows:
                 rows[qid] = (qid, text, speaker_id, source_id, context, relayed_by)
                 indexed_texts.append(indexed)
         self.quotes.clear()
         if self.writer is None:
             self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotecheck-import-writer")
-        self.writing = self.writer.submit(self._store, list(rows.values()), indexed_texts, commit)
-        self._trim_caches()
+        self.writing = self.writer.submit(self._store, sources, list(rows.values()), indexed_texts, commit)
 
-    def _store(self, rows: list[tuple], indexed: list[str | None], commit: bool) -> int:
-        """Store a batch of quote rows (their index texts, or None, in `indexed`), index those that were not
-        stored yet, then commit and begin the next transaction if `commit`; return how many were stored
-        (runs in the writer thread)."""
+    def _store(self, sources: list[Source], rows: list[tuple], indexed: list[str | None], commit: bool) -> int:
+        """Store a batch's new sources and its quote rows (their index texts, or None, in `indexed`), index
+        the quotes that were not stored yet, then commit and begin the next transaction if `commit`; return
+        how many quotes were stored (runs in the writer thread)."""
+        if sources:
+            self.corpus.put_sources(sources)
         top, stored = self.corpus.add_quote_rows(rows)
         if len(stored) < len(rows):
             rows = [rows[k] for k in stored]
