@@ -178,3 +178,22 @@ def test_an_import_leaves_its_batches_in_the_database_file_and_automatic_checkpo
         assert import_files(corpus, [data], batch_size=10).added == 30
         assert _in_database_file(path) >= 10
         assert corpus.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 16384
+
+
+def test_a_new_corpus_has_8_kib_pages_and_an_old_one_keeps_its_own(tmp_path):
+    import sqlite3
+
+    with Corpus.open(tmp_path / "new.db", create=True) as corpus:
+        assert corpus.conn.execute("PRAGMA page_size").fetchone()[0] == 8192
+    old = tmp_path / "old.db"
+    with Corpus.open(old, create=True) as corpus:
+        corpus.add(*_record("Only the harbour bridge matters."))
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.execute("PRAGMA page_size=4096")
+    conn.execute("VACUUM")  # as made before pages were 8 KiB
+    conn.close()
+    with Corpus.open(old) as corpus:
+        assert corpus.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+        corpus.add(*_record("The ferry and the harbour both matter."))
+        assert corpus.quote_count() == 2
