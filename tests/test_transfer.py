@@ -341,3 +341,23 @@ def test_sources_written_by_the_writer_thread_are_known_while_it_writes(tmp_path
             results.append(((report.added, report.malformed, report.sources_added), _contents(db)))
     assert results[0][0] == (120, 0, 9)  # four source records, five loose URLs (three of them Quotebank's)
     assert all(result == results[0] for result in results[1:])
+
+
+@pytest.mark.parametrize(("url", "publisher"), [
+    ("https://www.thehill.com/a/1", "thehill.com"),
+    ("http://example.org", "example.org"),
+    ("https://news.example.co.uk?id=3", "news.example.co.uk"),
+    ("https://WWW.Example.COM/x", "example.com"),
+    ("https://user:pw@example.org:8080/x", "example.org"),
+    ("https://[2001:db8::1]/x", "2001:db8::1"),
+    ("  https://example.org/x", "example.org"),
+    ("https://exa\tmple.org/x", "example.org"),
+    ("ftp://files.example.org/x", "files.example.org"),
+    ("https://example.org\n/x", "example.org"),
+    ("not a url", "unknown"),
+])
+def test_a_source_made_from_a_url_is_published_by_its_host(url, publisher):
+    from verifier.transfer import _source_from
+
+    source = _source_from(url, None, None, None)
+    assert (source.publisher, source.url, source.title) == (publisher, url, url)
