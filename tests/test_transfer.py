@@ -157,10 +157,13 @@ def test_malformed_lines_are_reported_with_line_numbers_and_skipped(runner, tmp_
     assert _counts(db)["quotes"] == 2
 
 
-@pytest.mark.parametrize("field", ["quotation", "speaker"])
-def test_a_lone_surrogate_escape_is_a_malformed_line_not_a_stopped_import(runner, tmp_path, field):
-    bad = {"quotation": "We will not back down now.", "speaker": "Jane Roe"}
-    bad[field] = bad[field].replace(" ", " " + chr(0xD800), 1)  # json.dumps escapes it: the line is UTF-8
+@pytest.mark.parametrize(("field", "value"), [  # json.dumps escapes the surrogate: the line is UTF-8
+    ("quotation", "We will not " + chr(0xD800) + "back down now."),
+    ("speaker", "Jane " + chr(0xD800) + "Roe"),
+    ("urls", ["https://example.org/" + chr(0xD800)]),
+])
+def test_a_lone_surrogate_escape_is_a_malformed_line_not_a_stopped_import(runner, tmp_path, field, value):
+    bad = {"quotation": "We will not back down now.", "speaker": "Jane Roe", field: value}
     src = _write_jsonl(tmp_path / "qb.jsonl", [QUOTEBANK[0], json.dumps(bad), QUOTEBANK[1]])
     db = tmp_path / "c.db"
     result = _import(runner, src, "--corpus", db)

@@ -493,6 +493,8 @@ def _quotebank_fields(r: dict) -> tuple[str, str, str, str | None, str | None, s
     urls = r.get("urls") or []
     if not isinstance(urls, list) or (urls and not isinstance(urls[0], str)):
         raise BadLine("'urls' is not a list of strings")
+    if urls:
+        _encodable(urls[0], "urls")
     date = r.get("date")
     date = _DATES[date] if isinstance(date, str) else _date(date)
     speaker = _SPEAKER_NAMES[name] if name else None
