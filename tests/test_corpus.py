@@ -151,33 +151,36 @@ def _in_database_file(path: Path) -> int:
         conn.close()
 
 
-@pytest.mark.parametrize("background", [True, False])
-def test_background_checkpoints_copy_committed_writes_into_the_database_file(tmp_path, background):
+def test_background_checkpoints_copy_committed_writes_into_the_database_file(tmp_path):
     path = tmp_path / "c.db"
     with Corpus.open(path, create=True) as corpus:
         with corpus.background_checkpoints() as checkpoint_soon:
             assert corpus.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
             corpus.add(*_record("Only the harbour bridge matters."))
-            if background:
-                checkpoint_soon()
-        # leaving the block waited for the checkpoint; without one the quote is still only in the log
-        assert _in_database_file(path) == (1 if background else 0)
+            assert _in_database_file(path) == 0  # only in the log: no automatic checkpoint
+            checkpoint_soon()
+            corpus.add(*_record("The ferry and the harbour both matter."))
+        assert _in_database_file(path) == 2  # leaving waited for the checkpoint, then copied the rest
         assert corpus.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
 
 
-def test_an_import_leaves_its_batches_in_the_database_file_and_automatic_checkpoints_on(tmp_path):
+def test_an_import_leaves_its_batches_in_the_database_file_and_automatic_checkpoints_on(tmp_path, monkeypatch):
+    from verifier.corpus import _Checkpointer
     from verifier.transfer import import_files
 
     data = tmp_path / "quotes.jsonl"
     data.write_text("".join(json.dumps({"quotation": f"Quote number {n} about the harbour bridge.",
                                         "speaker": "Some One", "urls": [f"https://example.com/{n}"]}) + "\n"
                             for n in range(30)))
+    started = []
+    start = _Checkpointer.start
+    monkeypatch.setattr(_Checkpointer, "start", lambda self: (started.append(1), start(self)))
     path = tmp_path / "c.db"
     with Corpus.open(path, create=True) as corpus:
-        corpus.conn.execute("PRAGMA wal_autocheckpoint=16384")  # so only the import's checkpoints copy
         assert import_files(corpus, [data], batch_size=10).added == 30
-        assert _in_database_file(path) >= 10
-        assert corpus.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 16384
+        assert len(started) == 3  # one after each batch the writer thread committed
+        assert _in_database_file(path) == 30
+        assert corpus.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 16384  # as tune_for_import set
 
 
 def test_a_new_corpus_has_8_kib_pages_and_an_old_one_keeps_its_own(tmp_path):

@@ -136,8 +136,10 @@ class _Checkpointer:
             self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def close(self) -> None:
-        """Wait for the running checkpoint, then stop the thread and close the connection."""
+        """Wait for the running checkpoint, copy what the last commits left in the log, then stop the thread
+        and close the connection (returns nothing)."""
         self.thread.shutdown(wait=True)
+        self._checkpoint()
         self.conn.close()
 
 
@@ -340,9 +342,11 @@ class Corpus:
 
         A bulk import commits a batch at a time: the checkpoint's copying and syncing
         (about 3 s a million quotes) then overlaps the next batch instead of
-        holding it up. Leaving the block waits for the last checkpoint and puts the
-        connection's automatic checkpoints back. Without a write-ahead log (an
-        in-memory corpus) the function does nothing.
+        holding it up. Leaving the block waits for the running checkpoint, copies
+        what the last commits left (so an import's time includes it, and its file is
+        whole without the log), and puts the connection's automatic checkpoints
+        back. Without a write-ahead log (an in-memory corpus) the function does
+        nothing.
         """
         mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode != "wal":
