@@ -369,18 +369,12 @@ class Corpus:
         distinct ids. The quotes stored get the next row ids in order (as one by
         one); `index_quote_rows` then adds them to the full-text index and terms.
         """
-        import orjson  # here: `check` never writes, and starts faster without it
-
         self._forget()
         top = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM quotes").fetchone()[0]
         if not rows:
             return top, []
-        # one statement over a JSON array (as `index_quote_rows`): SQLite stores them all without the GIL
-        stored = self.conn.execute(
-            "INSERT OR IGNORE INTO quotes (id, text, speaker_id, source_id, context, relayed_by)"
-            " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
-            " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]')"
-            " FROM json_each(?)", (orjson.dumps(rows),)).rowcount
+        stored = self._insert_new_rows("quotes", ("id", "text", "speaker_id", "source_id", "context", "relayed_by"),
+                                       rows)
         if stored == len(rows):
             return top, list(range(len(rows)))
         new = {row[0] for row in self.conn.execute("SELECT id FROM quotes WHERE rowid > ?", (top,))}
@@ -482,16 +476,22 @@ class Corpus:
 
     def put_sources(self, sources: Iterable[Source]) -> None:
         """Store sources that are not stored yet, inside the caller's transaction (returns nothing)."""
+        self._forget()
+        self._insert_new_rows("sources", ("id", "publisher", "title", "date", "url"),
+                              [(s.id, s.publisher, s.title, s.date, s.url) for s in sources])
+
+    def _insert_new_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """Insert rows (values in the order of `columns`) whose key is not stored yet; return how many were.
+
+        One statement over a JSON array (as `index_quote_rows`): the import's writer
+        thread runs it without the GIL, where executemany would take the GIL back for
+        every row and wait for the reading thread each time.
+        """
         import orjson  # here: `check` never writes, and starts faster without it
 
-        self._forget()
-        # one statement over a JSON array (as `add_quote_rows`): the import's writer thread runs it without
-        # the GIL, where executemany would take the GIL back for every row
-        self.conn.execute("INSERT OR IGNORE INTO sources (id, publisher, title, date, url)"
-                          " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),"
-                          " json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')"
-                          " FROM json_each(?)", (orjson.dumps([(s.id, s.publisher, s.title, s.date, s.url)
-                                                               for s in sources]),))
+        values = ", ".join(f"json_extract(value, '$[{k}]')" for k in range(len(columns)))
+        return self.conn.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) SELECT {values}"
+                                 " FROM json_each(?)", (orjson.dumps(rows),)).rowcount
 
     def export_speakers(self) -> Iterator[Speaker]:
         """Yield every stored speaker with aliases and affiliations, by id, without caching them."""

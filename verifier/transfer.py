@@ -837,9 +837,10 @@ class _Importer:
         corpus = self.corpus
         # hashed while the writer thread still writes the batch before: the ids of quotes whose speaker is
         # known, taking a source known by its URL to keep its own id (checked once the sources are resolved)
-        guessed = [quote_id(q[1], q[2], q[3] if type(q[3]) is str else q[3].id)  # type: ignore[union-attr]
-                   if q[2] and (type(q[3]) is str or q[3].url) else None  # type: ignore[union-attr]
-                   for q in self.quotes]
+        guessed: list[str | None] = []
+        for _, text, speaker_id, source, _, _ in self.quotes:
+            source_id = source if isinstance(source, str) else source.url and source.id
+            guessed.append(quote_id(text, speaker_id, source_id) if speaker_id and source_id else None)
         self.wait()
         # trimmed only now, with nothing being written: while the writer thread stores a batch, the caches
         # are what knows its sources (they are not in the database yet)
