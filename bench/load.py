@@ -1,4 +1,4 @@
-"""Load benchmark: the real `quotecheck serve` on 127.0.0.1, concurrent clients posting 10-quote drafts.
+"""Load benchmark: the real `quoteproof serve` on 127.0.0.1, concurrent clients posting 10-quote drafts.
 
     python bench/load.py [--duration 30] [--clients 20] [--workers 2] [--drafts unique|N]
 
@@ -214,7 +214,7 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 def start_server(port: int, args: argparse.Namespace) -> subprocess.Popen:
-    """Start `quotecheck serve` on 127.0.0.1 and return it once /readyz answers."""
+    """Start `quoteproof serve` on 127.0.0.1 and return it once /readyz answers."""
     command = [sys.executable, "-m", "verifier", "serve", "--host", HOST, "--port", str(port),
                "--workers", str(args.workers), "--no-access-log", "--cache-size", str(args.cache_size)]
     if args.corpus:

@@ -14,7 +14,7 @@ from verifier.records import build_corpus, records_dir
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory, monkeypatch):
     """Build the default corpus in a temporary cache, never the user's."""
-    monkeypatch.setenv("QUOTECHECK_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setenv("QUOTEPROOF_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""A real `quotecheck serve` process for tests: start it on a free port, stop it, talk raw HTTP to it."""
+"""A real `quoteproof serve` process for tests: start it on a free port, stop it, talk raw HTTP to it."""
 
 from __future__ import annotations
 

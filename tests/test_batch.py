@@ -1,4 +1,4 @@
-"""`quotecheck check` over folders: formats, gate, config, bad input, parallel workers (a spec table each)."""
+"""`quoteproof check` over folders: formats, gate, config, bad input, parallel workers (a spec table each)."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def test_an_unreadable_named_file_is_reported_and_the_rest_still_checked(runner,
     folder = write(tmp_path, {"good.md": MISATTRIBUTED})
     result = invoke(runner, "--format", "json", str(folder / "missing.md"), str(folder / "good.md"))
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"quotecheck: {folder / 'missing.md'}: no such file"
+    assert result.stderr.strip() == f"quoteproof: {folder / 'missing.md'}: no such file"
     doc = json.loads(result.stdout)
     assert doc["summary"]["misattributed"] == 1
     assert doc["errors"] == [f"{folder / 'missing.md'}: no such file"]
@@ -161,7 +161,7 @@ def test_colour_only_on_a_terminal_and_no_color_honoured(isatty, environ, colour
 def test_json_is_the_contract_and_suppression_only_extends_it(runner, tmp_path):
     folder = write(tmp_path / "d", {
         "a.md": VERIFIED,
-        "b.md": f"<!-- quotecheck: ignore drift -- confirmed with the press office -->\n{REWORDED}",
+        "b.md": f"<!-- quoteproof: ignore drift -- confirmed with the press office -->\n{REWORDED}",
     })
     doc = json.loads(invoke(runner, "--format", "json", str(folder)).stdout)
     assert set(doc) == {"version", "files", "summary"}
@@ -182,7 +182,7 @@ def test_sarif_is_valid_sarif_2_1_0_with_one_rule_per_verdict(runner, tmp_path):
     folder = write(tmp_path / "d", {
         "a.md": f"# Raids\n\n{MISATTRIBUTED}",
         "b.html": f"<p>{REWORDED}</p>",
-        "c.txt": f"<!-- quotecheck: ignore unverified -->\n{UNKNOWN}",
+        "c.txt": f"<!-- quoteproof: ignore unverified -->\n{UNKNOWN}",
         "d.txt": VERIFIED,
     })
     result = invoke(runner, "--format", "sarif", str(folder))
@@ -221,12 +221,12 @@ def test_github_annotations_are_capped_at_ten_per_level_and_summarised(runner, t
     assert len(errors) == 10 and len(warnings) == 1
     first = errors[0].replace(str(folder), "d")
     assert first.startswith("::error file=d/00.md,line=1,col=2,endLine=1,endColumn=42,"
-                            "title=quotecheck%3A misattributed::“We're of course aware of these concerns,” "
+                            "title=quoteproof%3A misattributed::“We're of course aware of these concerns,” "
                             "is credited to Reid, but the corpus has these words from Josh Earnest")
-    assert lines[-1] == ("quotecheck: 13 quotation(s) in 13 file(s): 0 verified, 1 drift, 12 misattributed, "
+    assert lines[-1] == ("quoteproof: 13 quotation(s) in 13 file(s): 0 verified, 1 drift, 12 misattributed, "
                          "0 unverified (2 more error(s) not shown as annotations)")
     table = summary_file.read_text()
-    assert table.startswith("earlier step\n### quotecheck\n")
+    assert table.startswith("earlier step\n### quoteproof\n")
     assert "| File | Line | Verdict | Draft | Original | Said by |" in table
     assert table.count("| misattributed |") == 12
     assert "| drift (warning) | consistent with the need to respect due process, |" in table
@@ -261,7 +261,7 @@ def test_no_progress_bar_when_not_a_terminal(runner, tmp_path):
 
 def test_config_is_found_walking_up_and_command_line_wins(runner, tmp_path, monkeypatch):
     write(tmp_path, {
-        "pyproject.toml": '[project]\nname = "x"\n\n[tool.quotecheck]\nfail-on = "drift"\nformat = "json"\n'
+        "pyproject.toml": '[project]\nname = "x"\n\n[tool.quoteproof]\nfail-on = "drift"\nformat = "json"\n'
                           'exclude = ["archive/**"]\n',
         "site/drafts/a.md": REWORDED,
         "site/drafts/archive/old.md": MISATTRIBUTED,
@@ -275,39 +275,39 @@ def test_config_is_found_walking_up_and_command_line_wins(runner, tmp_path, monk
     assert runner.invoke(cli, ["check", "--no-config", "."]).exit_code == 1  # archive/old.md is checked again
 
 
-def test_dot_quotecheck_toml_is_preferred_in_the_same_folder(tmp_path):
-    write(tmp_path, {".quotecheck.toml": 'fail-on = "unverified"\ncorpus = "news.db"\nmax-bytes = 2048\n',
-                     "pyproject.toml": '[tool.quotecheck]\nfail-on = "never"\n'})
+def test_dot_quoteproof_toml_is_preferred_in_the_same_folder(tmp_path):
+    write(tmp_path, {".quoteproof.toml": 'fail-on = "unverified"\ncorpus = "news.db"\nmax-bytes = 2048\n',
+                     "pyproject.toml": '[tool.quoteproof]\nfail-on = "never"\n'})
     config = discover(tmp_path)
-    assert config == Config(path=str(tmp_path / ".quotecheck.toml"), corpus=str(tmp_path / "news.db"),
+    assert config == Config(path=str(tmp_path / ".quoteproof.toml"), corpus=str(tmp_path / "news.db"),
                             fail_on="unverified", max_bytes=2048)
 
 
 def test_a_pyproject_without_our_table_is_passed_over(tmp_path):
-    write(tmp_path, {"pyproject.toml": '[tool.quotecheck]\ninclude = "*.md"\n', "app/pyproject.toml": "[tool.ruff]\n"})
+    write(tmp_path, {"pyproject.toml": '[tool.quoteproof]\ninclude = "*.md"\n', "app/pyproject.toml": "[tool.ruff]\n"})
     assert discover(tmp_path / "app").include == ["*.md"]
 
 
 @pytest.mark.parametrize(
     "content, message",
     [
-        ('[tool.quotecheck]\nfail-on = "sometimes"\n', "tool.quotecheck.fail-on: 'sometimes' is not one of"),
-        ('[tool.quotecheck]\nformat = "xml"\n', "tool.quotecheck.format: 'xml' is not one of"),
-        ('[tool.quotecheck]\nmax-bytes = "10MB"\n', "tool.quotecheck.max-bytes: expected a positive whole number"),
-        ('[tool.quotecheck]\ninclude = [1]\n', "tool.quotecheck.include: expected a glob or a list of globs"),
-        ('[tool.quotecheck]\ncolour = true\n', "tool.quotecheck.colour: unknown key"),
-        ('[tool.quotecheck\n', "not valid TOML"),
+        ('[tool.quoteproof]\nfail-on = "sometimes"\n', "tool.quoteproof.fail-on: 'sometimes' is not one of"),
+        ('[tool.quoteproof]\nformat = "xml"\n', "tool.quoteproof.format: 'xml' is not one of"),
+        ('[tool.quoteproof]\nmax-bytes = "10MB"\n', "tool.quoteproof.max-bytes: expected a positive whole number"),
+        ('[tool.quoteproof]\ninclude = [1]\n', "tool.quoteproof.include: expected a glob or a list of globs"),
+        ('[tool.quoteproof]\ncolour = true\n', "tool.quoteproof.colour: unknown key"),
+        ('[tool.quoteproof\n', "not valid TOML"),
     ],
 )
 def test_bad_config_is_one_line_naming_file_and_key_exit_2(runner, tmp_path, monkeypatch, content, message):
     write(tmp_path, {"pyproject.toml": content, "a.md": VERIFIED})
-    if "[tool.quotecheck\n" != content:
+    if "[tool.quoteproof\n" != content:
         with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
             load_config(tmp_path / "pyproject.toml")
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli, ["check", "--config", "pyproject.toml", "a.md"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("quotecheck: pyproject.toml: ") and message in result.stderr
+    assert result.stderr.startswith("quoteproof: pyproject.toml: ") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 

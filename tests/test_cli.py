@@ -1,4 +1,4 @@
-"""The `quotecheck` command line, run as a user runs it (CliRunner and the installed script)."""
+"""The `quoteproof` command line, run as a user runs it (CliRunner and the installed script)."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def test_a_text_file_is_not_a_corpus(runner, tmp_path):
     fake.write_text("not a database")
     result = invoke(runner, "check", "--corpus", str(fake), "--text", VERIFIED)
     assert result.exit_code == 2
-    assert "not a quotecheck corpus" in result.output
+    assert "not a quoteproof corpus" in result.output
 
 
 def test_unbalanced_quote_marks_are_checked_not_refused(runner):
@@ -162,7 +162,7 @@ def test_corpus_ingest_builds_records_with_the_checkers_extraction(runner, tmp_p
 
 
 def test_installed_console_script_checks_the_example_draft():
-    exe = shutil.which("quotecheck")
+    exe = shutil.which("quoteproof")
     command = [exe] if exe else [sys.executable, "-m", "verifier"]
     result = subprocess.run([*command, "check", "--format", "json", "examples/drafts/raids.md"],
                             capture_output=True, text=True, timeout=120)
@@ -173,4 +173,4 @@ def test_installed_console_script_checks_the_example_draft():
 
 def test_python_dash_m_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "verifier", "--version"], capture_output=True, text=True)
-    assert result.returncode == 0 and "quotecheck" in result.stdout
+    assert result.returncode == 0 and "quoteproof" in result.stdout

@@ -60,7 +60,7 @@ def test_default_corpus_is_built_on_first_use_and_rebuilt_when_records_change(tm
     records = tmp_path / "records"
     shutil.copytree(records_dir(), records)
     monkeypatch.setattr("verifier.records.records_dir", lambda: records)
-    monkeypatch.setenv("QUOTECHECK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("QUOTEPROOF_CACHE_DIR", str(tmp_path / "cache"))
     first = default_corpus_path()
     assert first.exists() and default_corpus_path() == first
     with (records / "quotes.jsonl").open("a", encoding="utf-8") as handle:
@@ -73,7 +73,7 @@ def test_default_corpus_is_built_on_first_use_and_rebuilt_when_records_change(tm
 
 
 def test_default_corpus_is_rebuilt_when_the_tokeniser_reads_words_differently(tmp_path, monkeypatch):
-    monkeypatch.setenv("QUOTECHECK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("QUOTEPROOF_CACHE_DIR", str(tmp_path / "cache"))
     first = default_corpus_path()
     monkeypatch.setattr("verifier.records.index_text", lambda text: text.lower())
     assert default_corpus_path() != first

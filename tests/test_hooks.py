@@ -23,10 +23,10 @@ def git(cwd: Path, *args: str) -> None:
 
 def test_hook_manifest_declares_the_hook():
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert hook["id"] == "quotecheck"
+    assert hook["id"] == "quoteproof"
     assert hook["language"] == "python"
     assert set(hook["types_or"]) == {"markdown", "html", "plain-text"}
-    assert hook["entry"] == "quotecheck check" and hook.get("pass_filenames", True)
+    assert hook["entry"] == "quoteproof check" and hook.get("pass_filenames", True)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def hook_repo(tmp_path_factory) -> Path:
             shutil.copy2(source, repo / name)
     git(repo, "init", "-q")
     git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "quotecheck as it is being tested")
+    git(repo, "commit", "-q", "-m", "quoteproof as it is being tested")
     return repo
 
 
@@ -60,9 +60,9 @@ def test_pre_commit_try_repo_blocks_a_misattribution_and_passes_a_correct_draft(
     (newsroom / "story.md").write_text(draft)
     git(newsroom, "add", "story.md")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path_factory.getbasetemp() / "pre-commit-home"),
-           "QUOTECHECK_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+           "QUOTEPROOF_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
     env.pop("VIRTUAL_ENV", None)
-    result = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "quotecheck",
+    result = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "quoteproof",
                              "--files", "story.md", "--verbose"],
                             cwd=newsroom, env=env, capture_output=True, text=True, timeout=900)
     output = result.stdout + result.stderr

@@ -1,4 +1,4 @@
-"""Schema versions, migration and `quotecheck corpus check`, on real SQLite files broken on purpose.
+"""Schema versions, migration and `quoteproof corpus check`, on real SQLite files broken on purpose.
 
 Every unusable corpus file (a text file, another SQLite database, a newer
 schema, a truncated or overwritten file, a folder, an empty file) must give one
@@ -117,8 +117,8 @@ def _missing(tmp_path: Path, seed_db: Path) -> Path:
 
 BAD_CORPORA = {
     "text file": (_text_file, "not an SQLite database"),
-    "foreign SQLite database": (_foreign_sqlite, "not a quotecheck corpus"),
-    "newer schema": (_newer_version, "newer than this quotecheck"),
+    "foreign SQLite database": (_foreign_sqlite, "not a quoteproof corpus"),
+    "newer schema": (_newer_version, "newer than this quoteproof"),
     "garbled version": (_garbled_version, "unreadable schema version"),
     "truncated to half": (_truncated, "truncated"),
     "truncated inside the header": (_header_only, "truncated"),

@@ -95,7 +95,7 @@ def test_every_extracted_character_points_at_itself_or_its_markup():
         ("ignore all -- x", ("drift", "misattributed", "unverified"), "x", None),
         ("ignore drift", ("drift",), None, "suppression without a reason"),
         ("ignore verified -- x", (), "x", "cannot ignore “verified”"),
-        ("skip drift", (), None, "unknown quotecheck directive"),
+        ("skip drift", (), None, "unknown quoteproof directive"),
     ],
 )
 def test_suppression_directives(body, verdicts, reason, problem):
@@ -105,7 +105,7 @@ def test_suppression_directives(body, verdicts, reason, problem):
 
 
 REWORDED = 'The raids are "consistent with the need to respect due process," Earnest said.'
-ACCEPT = "<!-- quotecheck: ignore drift -- the editor confirmed the wording by phone -->"
+ACCEPT = "<!-- quoteproof: ignore drift -- the editor confirmed the wording by phone -->"
 
 
 @pytest.mark.parametrize(
@@ -130,7 +130,7 @@ def test_a_suppressed_finding_is_reported_as_suppressed(corpus, kind, source):
     "source",
     [
         f"{ACCEPT}\n\nAn unrelated paragraph.\n\n{REWORDED}\n",  # covers only the next paragraph
-        f"<!-- quotecheck: ignore misattributed -- x -->\n{REWORDED}\n",  # another verdict
+        f"<!-- quoteproof: ignore misattributed -- x -->\n{REWORDED}\n",  # another verdict
     ],
 )
 def test_suppression_applies_to_its_paragraph_and_verdict_only(corpus, source):
@@ -139,7 +139,7 @@ def test_suppression_applies_to_its_paragraph_and_verdict_only(corpus, source):
 
 
 def test_suppression_without_reason_is_a_warning(corpus):
-    report = check_document(document_from_text(f"<!-- quotecheck: ignore drift -->\n{REWORDED}\n", "a.md", "md"),
+    report = check_document(document_from_text(f"<!-- quoteproof: ignore drift -->\n{REWORDED}\n", "a.md", "md"),
                             corpus)
     assert report.findings[0].suppressed["reason"] is None
     assert report.warnings == ["a.md:1: suppression without a reason (write: ignore drift -- why it is accepted)"]

@@ -1,7 +1,7 @@
 """Input hardening, by property tests (hypothesis) and a table of hostile inputs, through the real CLI.
 
 Every run of `check`, `quotes`, `corpus ingest` and `corpus import` must end
-with a report (exit 0/1) or one clear `quotecheck: ...` line and exit 2 --
+with a report (exit 0/1) or one clear `quoteproof: ...` line and exit 2 --
 never a traceback. Invariants checked on every report:
 
 * every quotation's span lies inside the input, and the text at its
@@ -102,13 +102,13 @@ def text_at(text: str, q: dict) -> str:
 
 
 def assert_clean_exit(result, allowed: tuple[int, ...]) -> None:
-    """Assert a CliRunner result is a report or one `quotecheck:` line with exit 2, never an exception."""
+    """Assert a CliRunner result is a report or one `quoteproof:` line with exit 2, never an exception."""
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     assert result.exit_code in allowed, (result.exit_code, result.output)
     if result.exit_code == 2:
         lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("quotecheck: "), result.stderr
+        assert len(lines) == 1 and lines[0].startswith("quoteproof: "), result.stderr
 
 
 def run_cli(*args: str, input: bytes | None = None):
@@ -263,7 +263,7 @@ def test_import_any_lines_then_the_corpus_checks_clean(suffix, lines, strict):
             raise result.exception
         assert result.exit_code in (0, 2), result.output
         for line in result.stderr.strip().splitlines():
-            assert line.startswith("quotecheck: "), result.stderr
+            assert line.startswith("quoteproof: "), result.stderr
         if db.exists() and db.stat().st_size:
             again = run_cli("corpus", "import", str(source), "--corpus", str(db))
             if result.exit_code == 0:

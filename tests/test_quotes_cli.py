@@ -1,4 +1,4 @@
-"""`quotecheck quotes`: quotations and who the text credits, no corpus needed."""
+"""`quoteproof quotes`: quotations and who the text credits, no corpus needed."""
 
 import json
 

@@ -350,7 +350,7 @@ def post(base: str, path: str, body: bytes, headers: dict | None = None) -> tupl
 @pytest.mark.slow
 def test_real_server_over_http(seed_db):
     process, base = start_server(seed_db, "--token", "tok", "--no-access-log",
-                                 env={"QUOTECHECK_HEADER_TIMEOUT": "1", "QUOTECHECK_BODY_TIMEOUT": "1"})
+                                 env={"QUOTEPROOF_HEADER_TIMEOUT": "1", "QUOTEPROOF_BODY_TIMEOUT": "1"})
     port = int(base.rsplit(":", 1)[1])
     auth = {"Authorization": "Bearer tok"}
     try:

@@ -1,4 +1,4 @@
-"""The HTTP service under abuse, over real sockets against `quotecheck serve` in its own process.
+"""The HTTP service under abuse, over real sockets against `quoteproof serve` in its own process.
 
 Slow clients (slowloris: headers trickled a byte at a time on many
 connections) are disconnected by the header deadline while good requests are
@@ -29,7 +29,7 @@ WRONG = '"We\'re of course aware of these concerns," Reid said.'
 @pytest.fixture
 def server(seed_db):
     """Yield (process, port) of a real server with 1-second header and body deadlines."""
-    env = {"QUOTECHECK_HEADER_TIMEOUT": "1", "QUOTECHECK_BODY_TIMEOUT": "1"}
+    env = {"QUOTEPROOF_HEADER_TIMEOUT": "1", "QUOTEPROOF_BODY_TIMEOUT": "1"}
     process, base = start_server(seed_db, "--no-access-log", env=env)
     yield process, int(base.rsplit(":", 1)[1])
     stop_server(process)

@@ -189,7 +189,7 @@ def test_truncated_gzip_says_so_in_one_line(runner, tmp_path):
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     result = _import(runner, cut, "--corpus", tmp_path / "c.db", "--batch-size", "50")
     assert result.exit_code == 2
-    [message] = [line for line in result.output.splitlines() if line.startswith("quotecheck:")]
+    [message] = [line for line in result.output.splitlines() if line.startswith("quoteproof:")]
     assert "truncated gzip file" in message
     # the finished batches are kept; the unfinished one is not
     assert _counts(tmp_path / "c.db")["quotes"] % 50 == 0

@@ -1,3 +1,3 @@
-"""quotecheck: verify quotations in news copy against a corpus of verbatim quotes."""
+"""quoteproof: verify quotations in news copy against a corpus of verbatim quotes."""
 
 __version__ = "0.1.0"

@@ -124,7 +124,7 @@ class ProgressBar:
         if done != total and done % max(1, total // 200):
             return
         filled = self.width * done // total
-        self.stream.write(f"\rquotecheck: [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} files")
+        self.stream.write(f"\rquoteproof: [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} files")
         self.stream.flush()
         self.drawn = True
 

@@ -1,4 +1,4 @@
-"""The `quotecheck` command line: parses options and calls the library."""
+"""The `quoteproof` command line: parses options and calls the library."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from .read import InputError, read_document
 
 
 def _fail(message: str) -> None:
-    click.echo(f"quotecheck: {message}", err=True)
+    click.echo(f"quoteproof: {message}", err=True)
     sys.exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="quotecheck")
+@click.version_option(__version__, prog_name="quoteproof")
 def cli() -> None:
     """Verify quotations in news copy against a corpus of verbatim quotes."""
 
@@ -99,8 +99,8 @@ def _config(config_path: str | None, no_config: bool):
               help="Refuse files larger than this [default: 10000000].")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for folders [default: all cores].")
-@click.option("--config", "config_path", metavar="FILE", help="Settings file (default: nearest .quotecheck.toml "
-              "or pyproject.toml [tool.quotecheck] from the working directory up).")
+@click.option("--config", "config_path", metavar="FILE", help="Settings file (default: nearest .quoteproof.toml "
+              "or pyproject.toml [tool.quoteproof] from the working directory up).")
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corpus_path: str | None,
           fail_on: str | None, include: tuple[str, ...], exclude: tuple[str, ...], max_bytes: int | None,
@@ -139,10 +139,10 @@ def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corp
     result.errors += batch.errors
     result.notes += batch.notes
     for line in result.notes + result.errors:
-        click.echo(f"quotecheck: {line}", err=True)
+        click.echo(f"quoteproof: {line}", err=True)
     if not result.reports:
         if not result.errors:
-            click.echo("quotecheck: no drafts to check in " + " ".join(paths), err=True)
+            click.echo("quoteproof: no drafts to check in " + " ".join(paths), err=True)
         sys.exit(2)
     _emit(result.reports, result.errors, fmt)
     if result.errors:
@@ -171,7 +171,7 @@ def _emit(reports: list, errors: list[str], fmt: str) -> None:
                 with open(summary_path, "a", encoding="utf-8") as handle:
                     handle.write(out.step_summary)
             except OSError as exc:
-                click.echo(f"quotecheck: cannot write $GITHUB_STEP_SUMMARY ({exc.strerror or exc})", err=True)
+                click.echo(f"quoteproof: cannot write $GITHUB_STEP_SUMMARY ({exc.strerror or exc})", err=True)
     else:
         from .report import to_text, wants_colour
 
@@ -331,7 +331,7 @@ def check_corpus(corpus_path: str | None) -> None:
 @click.option("--batch-size", default=50_000, show_default=True, type=click.IntRange(1, 1_000_000),
               help="Quotes written per transaction.")
 def import_(files: tuple[str, ...], corpus_path: str, strict: bool, dry_run: bool, batch_size: int) -> None:
-    """Import quotes from FILES: quotecheck or Quotebank JSONL, or CSV; plain, .gz or .bz2.
+    """Import quotes from FILES: quoteproof or Quotebank JSONL, or CSV; plain, .gz or .bz2.
 
     \b
     CSV needs a header with the columns text (or quotation) and speaker; optional:
@@ -351,7 +351,7 @@ def import_(files: tuple[str, ...], corpus_path: str, strict: bool, dry_run: boo
         nonlocal shown
         shown += 1
         if shown <= 20:
-            click.echo(f"quotecheck: {error} (skipped)", err=True)
+            click.echo(f"quoteproof: {error} (skipped)", err=True)
 
     created = target != ":memory:" and not os.path.exists(target)
     try:
@@ -369,7 +369,7 @@ def import_(files: tuple[str, ...], corpus_path: str, strict: bool, dry_run: boo
     if bar:
         bar.close()
     if report.malformed > 20:
-        click.echo(f"quotecheck: ... and {report.malformed - 20} more malformed line(s)", err=True)
+        click.echo(f"quoteproof: ... and {report.malformed - 20} more malformed line(s)", err=True)
     rate = report.quotes / report.seconds if report.seconds else 0.0
     verb = "would add" if dry_run else "added"
     click.echo(f"{'dry run: ' if dry_run else ''}read {report.lines:,} line(s) in {report.files} file(s): "
@@ -432,7 +432,7 @@ def export(corpus_path: str | None, output: str) -> None:
               help="Address to listen on (loopback only unless you say otherwise).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
-@click.option("--token", envvar="QUOTECHECK_TOKEN", default=None, show_envvar=True,
+@click.option("--token", envvar="QUOTEPROOF_TOKEN", default=None, show_envvar=True,
               help="Require 'Authorization: Bearer TOKEN' on /v1.")
 @click.option("--max-body", default=1_000_000, show_default=True, type=click.IntRange(1),
               help="Largest request body, in bytes (413 above it).")
@@ -451,7 +451,7 @@ def serve(host: str, port: int, corpus_path: str | None, token: str | None, max_
     from .corpus import CorpusError
     from .service import Settings, run
 
-    # the options win; QUOTECHECK_BODY_TIMEOUT and QUOTECHECK_HEADER_TIMEOUT tune the rest
+    # the options win; QUOTEPROOF_BODY_TIMEOUT and QUOTEPROOF_HEADER_TIMEOUT tune the rest
     settings = replace(Settings.from_env(), corpus=corpus_path, token=token or None, max_body=max_body,
                        cors_origins=cors_origins, cache_size=cache_size)
     try:
@@ -479,8 +479,8 @@ def main() -> None:
     """Run the CLI; usage errors exit 2 with one line, never a traceback.
 
     Returns nothing: always ends the process. Anything unexpected (a bug, a
-    corrupted database, a full disk) becomes one `quotecheck: ...` line on
-    stderr and exit status 2; QUOTECHECK_TRACEBACK=1 shows the traceback instead.
+    corrupted database, a full disk) becomes one `quoteproof: ...` line on
+    stderr and exit status 2; QUOTEPROOF_TRACEBACK=1 shows the traceback instead.
     """
     try:
         cli.main(standalone_mode=True)  # click turns its own errors into one line and exit 2
@@ -489,7 +489,7 @@ def main() -> None:
     except MemoryError:
         _fail("out of memory")
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 2
-        if os.environ.get("QUOTECHECK_TRACEBACK"):
+        if os.environ.get("QUOTEPROOF_TRACEBACK"):
             raise
         import sqlite3
 
@@ -497,9 +497,9 @@ def main() -> None:
         if isinstance(exc, sqlite3.DatabaseError):
             db = _corpus_named(sys.argv[1:])
             _fail(f"{db}: damaged or unreadable corpus database ({detail}); "
-                  f"`quotecheck corpus check --corpus {db}` lists what is wrong")
+                  f"`quoteproof corpus check --corpus {db}` lists what is wrong")
         if isinstance(exc, OSError):
             _fail(f"{str(exc.filename) + ': ' if getattr(exc, 'filename', None) else ''}"
                   f"{exc.strerror or detail}")
         _fail(f"internal error: {type(exc).__name__}: {detail} (please report this; "
-              "QUOTECHECK_TRACEBACK=1 shows where)")
+              "QUOTEPROOF_TRACEBACK=1 shows where)")

@@ -1,8 +1,8 @@
-"""Project settings: `[tool.quotecheck]` in pyproject.toml or a `.quotecheck.toml`.
+"""Project settings: `[tool.quoteproof]` in pyproject.toml or a `.quoteproof.toml`.
 
 The nearest file walking up from the working directory wins (in one folder,
-`.quotecheck.toml` before `pyproject.toml`, and a pyproject.toml without a
-`[tool.quotecheck]` table is passed over), as ruff and Vale do. Command-line
+`.quoteproof.toml` before `pyproject.toml`, and a pyproject.toml without a
+`[tool.quoteproof]` table is passed over), as ruff and Vale do. Command-line
 options override it. Keys (all optional):
 
     corpus = "newsroom.db"            # relative to the config file's folder
@@ -12,8 +12,8 @@ options override it. Keys (all optional):
     format = "text"                   # text | json | sarif | github
     max-bytes = 10_000_000            # larger files are refused
 
-In `.quotecheck.toml` the keys may sit at the top level or under
-`[tool.quotecheck]`.
+In `.quoteproof.toml` the keys may sit at the top level or under
+`[tool.quoteproof]`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def find_config(start: str | os.PathLike | None = None) -> Path | None:
     """Return the nearest config file at or above `start` (the working directory), or None."""
     here = Path(start or os.getcwd()).resolve()
     for folder in (here, *here.parents):
-        dotfile = folder / ".quotecheck.toml"
+        dotfile = folder / ".quoteproof.toml"
         if dotfile.is_file():
             return dotfile
         pyproject = folder / "pyproject.toml"
@@ -60,10 +60,10 @@ def find_config(start: str | os.PathLike | None = None) -> Path | None:
             except OSError:
                 continue
             except tomllib.TOMLDecodeError:
-                if b"quotecheck" in pyproject.read_bytes():
+                if b"quoteproof" in pyproject.read_bytes():
                     return pyproject  # ours, and broken: load_config will say where
                 continue  # someone else's broken pyproject is not ours to judge
-            if isinstance(data.get("tool"), dict) and "quotecheck" in data["tool"]:
+            if isinstance(data.get("tool"), dict) and "quoteproof" in data["tool"]:
                 return pyproject
     return None
 
@@ -86,14 +86,14 @@ def load_config(path: str | os.PathLike) -> Config:
         raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    table = data.get("tool", {}).get("quotecheck") if isinstance(data.get("tool"), dict) else None
-    prefix = "tool.quotecheck."
+    table = data.get("tool", {}).get("quoteproof") if isinstance(data.get("tool"), dict) else None
+    prefix = "tool.quoteproof."
     if table is None:
         if path.name == "pyproject.toml":
             return Config(path=str(path))
         table, prefix = data, ""
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.quotecheck] must be a table")
+        raise ConfigError(f"{path}: [tool.quoteproof] must be a table")
     config = Config(path=str(path))
     for key, value in table.items():
         where = f"{path}: {prefix}{key}"

@@ -121,7 +121,7 @@ class _Checkpointer:
         from concurrent.futures import ThreadPoolExecutor
 
         self.conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotecheck-checkpoint")
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quoteproof-checkpoint")
         self.running: Any = None
 
     def start(self) -> None:
@@ -192,7 +192,7 @@ class Corpus:
         if exists and os.path.getsize(path) > 0:
             with open(path, "rb") as handle:
                 if handle.read(16) != b"SQLite format 3\x00":
-                    raise CorpusError(f"{path}: not a quotecheck corpus (not an SQLite database)")
+                    raise CorpusError(f"{path}: not a quoteproof corpus (not an SQLite database)")
         try:
             if readonly:
                 conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30,
@@ -226,7 +226,7 @@ class Corpus:
             raise CorpusError(f"{self.path}: {exc}") from None
         if version is None:
             if not create:
-                raise CorpusError(f"{self.path}: not a quotecheck corpus (no schema)")
+                raise CorpusError(f"{self.path}: not a quoteproof corpus (no schema)")
             # 8 KiB pages (SQLite's default is 4): a bulk import writes and syncs fewer of them (a million
             # quotes: about 2 s less of the writer thread's time, and a 1% smaller file). Set before the
             # first table; an existing corpus keeps the page size it was made with.
@@ -240,8 +240,8 @@ class Corpus:
             return
         if version > SCHEMA_VERSION:
             raise CorpusError(
-                f"{self.path}: corpus schema version {version} is newer than this quotecheck "
-                f"understands ({SCHEMA_VERSION}); upgrade quotecheck"
+                f"{self.path}: corpus schema version {version} is newer than this quoteproof "
+                f"understands ({SCHEMA_VERSION}); upgrade quoteproof"
             )
         if version < SCHEMA_VERSION:
             try:

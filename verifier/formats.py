@@ -17,7 +17,7 @@ from .drift import is_drift
 from .models import Finding
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFO_URI = "https://pypi.org/project/quotecheck/"
+INFO_URI = "https://pypi.org/project/quoteproof/"
 LEVELS = {"error": "error", "warning": "warning", "info": "note", "ok": "note"}
 GITHUB_LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 MAX_ANNOTATIONS = 10  # per level, as GitHub shows at most 10 of each for a step
@@ -140,7 +140,7 @@ def to_sarif(reports: list[FileReport], errors: list[str] | None = None) -> dict
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "quotecheck", "version": __version__, "informationUri": INFO_URI,
+            "tool": {"driver": {"name": "quoteproof", "version": __version__, "informationUri": INFO_URI,
                                 "rules": RULES}},
             "invocations": [invocation],
             "results": results,
@@ -171,20 +171,20 @@ def to_github(reports: list[FileReport], errors: list[str] | None = None) -> Git
     hidden = {"error": 0, "warning": 0, "notice": 0}
     lines = []
     for error in errors or []:
-        lines.append(f"::error title=quotecheck: unreadable::{_escape_data(error)}")
+        lines.append(f"::error title=quoteproof: unreadable::{_escape_data(error)}")
     for report, finding in _reportable(reports):
         level = "notice" if finding.suppressed else GITHUB_LEVELS[_level(finding)]
         if shown[level] >= MAX_ANNOTATIONS:
             hidden[level] += 1
             continue
         shown[level] += 1
-        title = f"quotecheck: {finding.verdict}" + (" (suppressed)" if finding.suppressed else "")
+        title = f"quoteproof: {finding.verdict}" + (" (suppressed)" if finding.suppressed else "")
         props = (f"file={_escape_property(report.path)},line={finding.line},col={finding.column},"
                  f"endLine={finding.end_line},endColumn={finding.end_column},title={_escape_property(title)}")
         lines.append(f"::{level} {props}::{_escape_data(describe(finding))}")
     for report in reports:
         for warning in report.warnings:
-            lines.append(f"::warning file={_escape_property(report.path)},title=quotecheck::{_escape_data(warning)}")
+            lines.append(f"::warning file={_escape_property(report.path)},title=quoteproof::{_escape_data(warning)}")
     counts = summary(reports)
     more = ", ".join(f"{n} more {level}(s)" for level, n in hidden.items() if n)
     lines.append(_summary_line(counts) + (f" ({more} not shown as annotations)" if more else ""))
@@ -192,7 +192,7 @@ def to_github(reports: list[FileReport], errors: list[str] | None = None) -> Git
 
 
 def _summary_line(counts: dict[str, int]) -> str:
-    line = (f"quotecheck: {counts['quotes']} quotation(s) in {counts['files']} file(s): "
+    line = (f"quoteproof: {counts['quotes']} quotation(s) in {counts['files']} file(s): "
             f"{counts['verified']} verified, {counts['drift']} drift, {counts['misattributed']} misattributed, "
             f"{counts['unverified']} unverified")
     if counts.get("suppressed"):
@@ -207,7 +207,7 @@ def _cell(text: str) -> str:
 def step_summary(reports: list[FileReport], counts: dict[str, int] | None = None) -> str:
     """Return the Markdown appended to $GITHUB_STEP_SUMMARY: a count line and a table of findings."""
     counts = counts or summary(reports)
-    out = ["### quotecheck", "", _summary_line(counts).removeprefix("quotecheck: ").capitalize(), ""]
+    out = ["### quoteproof", "", _summary_line(counts).removeprefix("quoteproof: ").capitalize(), ""]
     rows = _reportable(reports)
     if rows:
         out += ["| File | Line | Verdict | Draft | Original | Said by |", "|---|---|---|---|---|---|"]

@@ -17,7 +17,7 @@ version. No release wrote it; it exists so the migration path is exercised by
 a test from the first day. The first real migration (1 -> 2) is one more entry
 in `MIGRATIONS`.
 
-`check_corpus()` is `quotecheck corpus check`: SQLite's `PRAGMA
+`check_corpus()` is `quoteproof corpus check`: SQLite's `PRAGMA
 integrity_check`, the FTS5 index (its own `integrity-check` command verifies
 the index structure only; the index is contentless, so the check also compares
 the indexed row ids with the quote rows and looks each quote up by its words),
@@ -69,7 +69,7 @@ def header_problem(path: str) -> str | None:
     except OSError as exc:
         return f"cannot read ({exc.strerror or exc})"
     if not header.startswith(SQLITE_MAGIC):
-        return "not a quotecheck corpus (not an SQLite database)"
+        return "not a quoteproof corpus (not an SQLite database)"
     if len(header) < 100:
         return f"truncated SQLite database ({size:,} bytes, shorter than its own header)"
     page_size = int.from_bytes(header[16:18], "big")
@@ -107,10 +107,10 @@ def recorded_version(conn: sqlite3.Connection) -> int | None:
     if row is None:
         if CORPUS_TABLES <= tables:
             return 0
-        raise SchemaError("an SQLite database, but not a quotecheck corpus")
+        raise SchemaError("an SQLite database, but not a quoteproof corpus")
     value = str(row[0]).strip()
     if not value.isdigit():
-        raise SchemaError(f"not a quotecheck corpus (unreadable schema version {value[:20]!r})")
+        raise SchemaError(f"not a quoteproof corpus (unreadable schema version {value[:20]!r})")
     return int(value)
 
 
@@ -173,7 +173,7 @@ def migrate(path: str, target: int) -> int:
                     conn.execute("ROLLBACK")
                 raise
     except sqlite3.OperationalError as exc:
-        raise SchemaError(f"schema is older than this quotecheck's and cannot be upgraded here ({exc})") from None
+        raise SchemaError(f"schema is older than this quoteproof's and cannot be upgraded here ({exc})") from None
     finally:
         conn.close()
 

@@ -2,7 +2,7 @@
 
 `extract(source, kind)` returns an `Extract`: the prose of the file (what a
 reader sees), `offsets[i]` = the index in `source` of `text[i]`, the inline
-suppressions found (`<!-- quotecheck: ignore drift -- reason -->`) and warnings.
+suppressions found (`<!-- quoteproof: ignore drift -- reason -->`) and warnings.
 
 What is left out: Markdown code spans and blocks, link destinations, images,
 HTML comments and front matter; HTML script/style/code/pre/title, tags and
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 SUPPRESS_VERDICTS = ("drift", "misattributed", "unverified")
-_DIRECTIVE = re.compile(r"<!--\s*quotecheck:\s*(?P<body>.*?)\s*-->", re.S)
+_DIRECTIVE = re.compile(r"<!--\s*quoteproof:\s*(?P<body>.*?)\s*-->", re.S)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};?)")
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _DOUBLE_MARKS = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb')
@@ -66,7 +66,7 @@ class Extract:
 
 
 def parse_directive(body: str) -> tuple[tuple[str, ...], str | None, str | None]:
-    """Return (verdicts, reason, problem) for the words after `quotecheck:` in a comment.
+    """Return (verdicts, reason, problem) for the words after `quoteproof:` in a comment.
 
     `problem` is a warning for the user (unknown word, missing reason) or None.
     """
@@ -74,7 +74,7 @@ def parse_directive(body: str) -> tuple[tuple[str, ...], str | None, str | None]
     reason = " ".join(reason.split()) or None
     tokens = [t for t in re.split(r"[\s,]+", words.strip().lower()) if t]
     if not tokens or tokens[0] != "ignore":
-        return (), reason, f"unknown quotecheck directive “{' '.join(body.split())}” (use: ignore drift -- reason)"
+        return (), reason, f"unknown quoteproof directive “{' '.join(body.split())}” (use: ignore drift -- reason)"
     wanted = tokens[1:] or ["all"]
     verdicts: list[str] = []
     for token in wanted:
@@ -144,7 +144,7 @@ class _Builder:
         self._open = still_open
 
     def directive(self, body: str, pos: int, where: str) -> None:
-        """Record a `quotecheck:` comment found at source offset `pos`."""
+        """Record a `quoteproof:` comment found at source offset `pos`."""
         verdicts, reason, problem = parse_directive(body)
         line = self.line_of(pos)
         if problem:
@@ -476,11 +476,11 @@ def markdown_text(source: str, where: str = "<markdown>") -> Extract:
 # ---------------------------------------------------------------- plain text
 
 def plain_text(source: str, where: str = "<text>") -> Extract:
-    """Return plain text with `<!-- quotecheck: … -->` directive lines blanked (same length).
+    """Return plain text with `<!-- quoteproof: … -->` directive lines blanked (same length).
 
     A directive covers the paragraph after it (up to the next blank line).
     """
-    if "quotecheck:" not in source:
+    if "quoteproof:" not in source:
         return Extract(source, None)
     builder = _Builder(source)
     text = source

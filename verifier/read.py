@@ -34,7 +34,7 @@ class Document:
     source: str
     kind: str = "txt"
     offsets: list[int] | None = None
-    suppressions: list = field(default_factory=list)  # markup.Suppression: inline `quotecheck: ignore` comments
+    suppressions: list = field(default_factory=list)  # markup.Suppression: inline `quoteproof: ignore` comments
     warnings: list[str] = field(default_factory=list)  # one line each, e.g. a suppression without a reason
     _line_starts: list[int] = field(default_factory=list, repr=False)
 

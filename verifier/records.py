@@ -33,11 +33,11 @@ def records_dir() -> Path:
 
 def cache_dir() -> Path:
     """Return the folder the default corpus database is built in."""
-    base = os.environ.get("QUOTECHECK_CACHE_DIR")
+    base = os.environ.get("QUOTEPROOF_CACHE_DIR")
     if base:
         return Path(base)
     xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(xdg) / "quotecheck"
+    return Path(xdg) / "quoteproof"
 
 
 def _jsonl(path: Path) -> list[dict]:

@@ -1,6 +1,6 @@
 """The HTTP service: a JSON API under /v1 for a CMS, and a page at / for editors.
 
-`quotecheck serve` runs this ASGI app under uvicorn. Each worker process opens
+`quoteproof serve` runs this ASGI app under uvicorn. Each worker process opens
 the corpus once, read-only, and guards that one connection with a lock (sync
 endpoints run in a thread pool). Reports are cached per worker by draft: the
 corpus cannot change under a running worker.
@@ -47,7 +47,7 @@ from .gate import fails
 from .models import Speaker
 from .read import document_from_text
 
-log = logging.getLogger("quotecheck.service")
+log = logging.getLogger("quoteproof.service")
 
 STATIC = Path(__file__).resolve().parent / "static"
 FAIL_ON = ("misattributed", "drift", "unverified", "never")
@@ -83,14 +83,14 @@ class Settings:
     cache_size: int = 512  # drafts whose reports each worker remembers (0: none)
 
     ENV = {
-        "corpus": "QUOTECHECK_CORPUS", "token": "QUOTECHECK_TOKEN", "max_body": "QUOTECHECK_MAX_BODY",
-        "cors_origins": "QUOTECHECK_CORS_ORIGINS", "body_timeout": "QUOTECHECK_BODY_TIMEOUT",
-        "header_timeout": "QUOTECHECK_HEADER_TIMEOUT", "cache_size": "QUOTECHECK_CACHE_SIZE",
+        "corpus": "QUOTEPROOF_CORPUS", "token": "QUOTEPROOF_TOKEN", "max_body": "QUOTEPROOF_MAX_BODY",
+        "cors_origins": "QUOTEPROOF_CORS_ORIGINS", "body_timeout": "QUOTEPROOF_BODY_TIMEOUT",
+        "header_timeout": "QUOTEPROOF_HEADER_TIMEOUT", "cache_size": "QUOTEPROOF_CACHE_SIZE",
     }
 
     @classmethod
     def from_env(cls, environ: MutableMapping[str, str] | None = None) -> Settings:
-        """Return the settings named by QUOTECHECK_* environment variables (defaults for the rest)."""
+        """Return the settings named by QUOTEPROOF_* environment variables (defaults for the rest)."""
         env = os.environ if environ is None else environ
         get = {key: env.get(name) or None for key, name in cls.ENV.items()}
         default = cls()
@@ -188,7 +188,7 @@ class Guard:
         headers = dict(raw_headers)
         if self.token and (path == "/v1" or path.startswith("/v1/")) and not self._authorised(headers):
             await send_problem(send_with_headers, 401, "this service needs the header 'Authorization: Bearer "
-                               "<token>' on /v1", path, [(b"www-authenticate", b'Bearer realm="quotecheck"')])
+                               "<token>' on /v1", path, [(b"www-authenticate", b'Bearer realm="quoteproof"')])
             return
         limit = self.settings.max_body
         declared = headers.get(b"content-length")
@@ -323,7 +323,7 @@ class WorkerLoads:
     """
 
     SLOTS = 64
-    ENV = "QUOTECHECK_WORKER_LOADS"
+    ENV = "QUOTEPROOF_WORKER_LOADS"
 
     def __init__(self, path: str) -> None:
         import mmap
@@ -340,14 +340,14 @@ class WorkerLoads:
         """Return the path of a new, empty table (the caller removes it when the server stops)."""
         import tempfile
 
-        handle, path = tempfile.mkstemp(prefix="quotecheck-workers-", dir=directory)
+        handle, path = tempfile.mkstemp(prefix="quoteproof-workers-", dir=directory)
         with os.fdopen(handle, "wb") as out:
             out.write(bytes(cls.SLOTS * 16))
         return path
 
     @classmethod
     def from_env(cls) -> WorkerLoads | None:
-        """Return the table named by QUOTECHECK_WORKER_LOADS, with a slot claimed for this process; None when
+        """Return the table named by QUOTEPROOF_WORKER_LOADS, with a slot claimed for this process; None when
         there is none (one worker, or a platform without file locks)."""
         path = os.environ.get(cls.ENV)
         if not path:
@@ -494,7 +494,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     workers, it keeps the worker's count of connections in WorkerLoads and sends surplus ones away.
     """
 
-    header_timeout = float(os.environ.get("QUOTECHECK_HEADER_TIMEOUT") or 10.0)
+    header_timeout = float(os.environ.get("QUOTEPROOF_HEADER_TIMEOUT") or 10.0)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Accept a connection and start the clock for its first request's headers."""
@@ -929,13 +929,13 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None,
             if opened is not None:
                 opened.close()
 
-    app = FastAPI(title="quotecheck", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+    app = FastAPI(title="quoteproof", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None,
                   description="Verify quotations in news drafts against a corpus of verbatim quotes. "
                               "Errors are RFC 9457 problem details.")
     app.state.settings = settings
     bearer = HTTPBearer(auto_error=False, description="Required on /v1 when the server has a token "
-                                                      "(--token or QUOTECHECK_TOKEN).")
+                                                      "(--token or QUOTEPROOF_TOKEN).")
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(bearer)], responses=_problems(401))
 
     def checker(request: Request) -> Checker:
@@ -1111,7 +1111,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def app_from_env() -> FastAPI:
-    """Return the app configured from QUOTECHECK_* environment variables (uvicorn's factory for workers)."""
+    """Return the app configured from QUOTEPROOF_* environment variables (uvicorn's factory for workers)."""
     return create_app(Settings.from_env(), freeze_start_up=True)
 
 

@@ -3,7 +3,7 @@
 Formats `import_files` reads, each plain or as `.gz` / `.bz2`, one record at a time
 (a file is never held in memory):
 
-* **quotecheck JSONL** (what `export_corpus` writes): one object a line with a
+* **quoteproof JSONL** (what `export_corpus` writes): one object a line with a
   `type` of `speaker` (`id, name, aliases, role, affiliations, gender, qid`),
   `source` (`id, publisher, title, date, url`) or `quote` (`text, speaker,
   source, context, relayed_by`, naming speaker and source by id; `id` is
@@ -547,7 +547,7 @@ class _Importer:
         self.by_name: dict[str, str | None] = {}  # name key -> speaker id (None: ambiguous or none)
         self.speaker_known: set[str] = set()
         self.speaker_qid: dict[str, str | None] = {}
-        self.file_speaker: dict[str, str] = {}  # ids as written in a quotecheck JSONL -> stored ids
+        self.file_speaker: dict[str, str] = {}  # ids as written in a quoteproof JSONL -> stored ids
         self.file_source: dict[str, str] = {}
         self.source_by_url: dict[str, str] = {}
         self.source_known: set[str] = set()
@@ -877,7 +877,7 @@ class _Importer:
                 indexed_texts.append(indexed)
         self.quotes.clear()
         if self.writer is None:
-            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotecheck-import-writer")
+            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quoteproof-import-writer")
         self.writing = self.writer.submit(self._store, sources, list(rows.values()), indexed_texts, commit)
 
     def _store(self, sources: list[Source], rows: list[tuple], indexed: list[str | None], commit: bool) -> int:
@@ -1073,7 +1073,7 @@ def _import_one(importer: _Importer, path: str, compression: str, fmt: str, stri
 
 # -- export --------------------------------------------------------------------
 def export_records(corpus: Corpus) -> Iterator[dict]:
-    """Yield the corpus as quotecheck JSONL records: speakers, then sources, then quotes."""
+    """Yield the corpus as quoteproof JSONL records: speakers, then sources, then quotes."""
     for s in corpus.export_speakers():
         yield {"type": "speaker", "id": s.id, "name": s.name, "aliases": list(s.aliases), "role": s.role,
                "affiliations": list(s.affiliations), "gender": s.gender, "qid": s.qid}
@@ -1086,7 +1086,7 @@ def export_records(corpus: Corpus) -> Iterator[dict]:
 
 
 def export_corpus(corpus: Corpus, out: IO[str]) -> int:
-    """Write the corpus to `out` as quotecheck JSONL; return how many lines were written."""
+    """Write the corpus to `out` as quoteproof JSONL; return how many lines were written."""
     count = 0
     for record in export_records(corpus):
         out.write(json.dumps(record, ensure_ascii=False))

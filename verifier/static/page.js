@@ -1,4 +1,4 @@
-// quotecheck page: send the draft to /v1/check and mark each quotation in place.
+// quoteproof page: send the draft to /v1/check and mark each quotation in place.
 // Every piece of text from the draft or the corpus goes into the page through
 // textContent / createTextNode, never as HTML.
 "use strict";
