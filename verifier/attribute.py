@@ -28,10 +28,11 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import lexicon as lx
 from .models import Attribution, Quotation
+from .names import parse_name
 
 _ABBREV = (r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|Prof|Rev|St|Jr|Sr|Sec|Atty|Maj"
            r"|Cmdr|Supt|Pres|Calif|Fla|Nev|Ill|Mass|Conn|Penn|Wis|Mich|Minn|Ariz|Tenn|Ky|Va|Ga|Ala|Colo"
@@ -451,6 +452,7 @@ class _Cue:
     np: _NP
     cue: str
     relayed_by: str | None = None
+    via: str = "cue"  # see Attribution.via
 
 
 def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
@@ -762,15 +764,18 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
             prev = [j for j in same if j < i]
             j = prev[-1] if prev else same[0]
             # a quote whose own sentence has a subject keeps it over a speaker from another sentence
-            found[i] = weak[i] if i in weak and sent_of[j] != sent_of[i] else found[j]
+            if i in weak and sent_of[j] != sent_of[i]:
+                found[i] = replace(weak[i], via="subject")
+            else:
+                found[i] = found[j] if sent_of[j] == sent_of[i] else replace(found[j], via="previous")
             last_cue = (i, found[i])
             continue
         a, _ = bounds[i]
         para_lo = para_of[i]
         if last_cue is not None and not masked[para_lo:a].strip() and a - bounds[last_cue[0]][1] < 3000:
-            found[i] = last_cue[1]
+            found[i] = replace(last_cue[1], via="previous")
         elif i in weak:
-            found[i] = weak[i]
+            found[i] = replace(weak[i], via="subject")
     attr_cache: dict[int, Attribution] = {}
     for i, _q in outer:
         cue = found.get(i)
@@ -791,7 +796,12 @@ def _resolve(cue: _Cue, registry: _Registry, masked: str) -> Attribution:
     np = cue.np
     mention = np.mention.strip()
     name = _resolve_name(np, registry, masked)
-    return Attribution(mention=mention, name=name, cue=cue.cue, relayed_by=cue.relayed_by)
+    via = cue.via
+    if via == "cue" and np.kind == "pronoun":
+        via = "pronoun"
+    elif via == "cue" and name and parse_name(mention).surname == "" and np.kind in {"role", "span"}:
+        via = "description"
+    return Attribution(mention=mention, name=name, cue=cue.cue, relayed_by=cue.relayed_by, via=via)
 
 
 def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
@@ -851,4 +861,4 @@ def _nested(text: str, q: Quotation, parent: Quotation, registry: _Registry, mas
         cue = _find_cue_right(text, right)
     if cue is None:
         return None
-    return _resolve(cue, registry, masked)
+    return replace(_resolve(cue, registry, masked), via="nested")

@@ -22,9 +22,10 @@ from itertools import chain
 from typing import Any
 
 from .models import CorpusQuote, Source, Speaker
+from .names import surname_key
 from .normalize import fold, index_text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PAGE_SIZE = 8192  # bytes, for a new corpus
 
 SCHEMA = """
@@ -101,6 +102,18 @@ class CorpusError(Exception):
 def name_key(name: str) -> str:
     """Return the key a speaker name or alias is looked up by ("The Spokesman" -> "the spokesman")."""
     return " ".join(re.findall(r"[^\W_]+", fold(name)))
+
+
+def surname_rows(speaker_id: str, names: Iterable[str]) -> list[tuple[str, str, str, str]]:
+    """Return the `aliases` rows that find a speaker by the surname of its name or aliases alone
+    ("Elizabeth Warren" -> ("warren", id, "Warren", "surname")), so an imported speaker needs no
+    hand-written surname alias."""
+    rows = []
+    for name in names:
+        key = surname_key(name)
+        if key:
+            rows.append((key, speaker_id, name.split()[-1], "surname"))
+    return rows
 
 
 def slug(name: str) -> str:
@@ -290,6 +303,7 @@ class Corpus:
         rows = [(name_key(speaker.name), speaker.id, speaker.name, "name")]
         rows += [(name_key(a), speaker.id, a, "alias") for a in speaker.aliases]
         rows += [(name_key(a), speaker.id, a, "affiliation") for a in speaker.affiliations]
+        rows += surname_rows(speaker.id, (speaker.name, *speaker.aliases))
         self.conn.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)",
                               [r for r in rows if r[0]])
         self._forget()

@@ -8,8 +8,9 @@ from .check import FileReport
 def fails(reports: list[FileReport], fail_on: str) -> bool:
     """Return True when any finding is at or above the threshold.
 
-    misattributed: misattributed quotes and error-severity drift (negation,
-    number); drift: any drift too; unverified: anything not verified; never: nothing.
+    misattributed: misattributed quotes and drift at error severity (a credit
+    stated beside the quotation; a negation or number change); drift: any
+    misattribution or drift, including credits the tool inferred; unverified: anything not verified; never: nothing.
     """
     for report in reports:
         for finding in report.findings:
@@ -18,9 +19,9 @@ def fails(reports: list[FileReport], fail_on: str) -> bool:
             verdict = finding.verdict
             if fail_on == "never":
                 return False
-            if verdict == "misattributed" or (verdict == "drift" and finding.severity == "error"):
+            if verdict in ("misattributed", "drift") and finding.severity == "error":
                 return True
-            if fail_on in ("drift", "unverified") and verdict == "drift":
+            if fail_on in ("drift", "unverified") and verdict in ("misattributed", "drift"):
                 return True
             if fail_on == "unverified" and verdict == "unverified":
                 return True

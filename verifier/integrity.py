@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .corpus import fts_phrase
+from .corpus import fts_phrase, surname_rows
 from .normalize import index_text
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -137,8 +137,20 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS aliases_speaker ON aliases(speaker_id)")
 
 
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """Version 2 -> 3: every speaker is found by its surname alone ("Warren" for Elizabeth Warren)."""
+    names: dict[str, list[str]] = {}
+    for speaker_id, name in conn.execute("SELECT id, name FROM speakers"):
+        names.setdefault(speaker_id, []).append(name)
+    for speaker_id, alias in conn.execute("SELECT speaker_id, alias FROM aliases WHERE kind='alias'"):
+        names.setdefault(speaker_id, []).append(alias)
+    rows = [row for speaker_id, known in names.items() for row in surname_rows(speaker_id, known)]
+    conn.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)", rows)
+
+
 # MIGRATIONS[n] upgrades a database from version n to n + 1 inside the caller's transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: _migrate_0_to_1, 1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def migrate(path: str, target: int) -> int:

@@ -9,7 +9,6 @@ speech (scare quotes, titles) and match nothing are not reported at all.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .align import Token
@@ -17,6 +16,7 @@ from .corpus import Corpus
 from .drift import is_drift, severity_of
 from .match import MIN_COVERAGE, SHORT_QUOTE_WORDS, Scored
 from .models import Attribution, Finding, Quotation, Speaker
+from .names import names_person, parse_name
 
 MIN_MATCHED = 3
 MIN_INFORMATIVE = 2
@@ -27,46 +27,53 @@ STOPWORDS = frozenset(
     whom which what when where why how all any some so not no just very also only up out over""".split()
 )
 PRONOUNS = frozenset("he she they it we i you him her them his its their this that who".split())
-TITLE_WORDS = frozenset(
-    """mr mrs ms miss dr sen senator rep representative gov governor president vice secretary leader
-    minority majority speaker house senate mayor judge justice gen general adm admiral chairman
-    chairwoman chair director deputy attorney former spokesman spokeswoman press white the
-    homeland security state dhs u s us democrat democratic republican gop presidential candidate
-    obama administration official""".split()
-)
+
+
+VIA_WORDS = {"pronoun": "through a pronoun", "previous": "from an earlier quotation's speaker",
+             "subject": "from the sentence's subject", "description": "from a description",
+             "nested": "from the quoted speaker's own words"}
 
 
 @dataclass(frozen=True)
 class Credit:
     """How a draft's attribution relates to the corpus speaker: right, wrong or none."""
 
-    verdict: str  # "right", "wrong", "none"
+    verdict: str  # "right", "wrong", "none", "unidentified" (a description that names no one)
     note: str | None = None
 
 
 def speakers_for(corpus: Corpus, name: str) -> list[tuple[Speaker, str]]:
-    """Return the corpus speakers a credited name can mean, with how (name/alias/affiliation).
+    """Return the corpus speakers a credited name can mean, with how (name/alias/affiliation/surname).
 
-    Tries the whole name, then every run of two or more of its words, longest
-    first ("Sen. Harry Reid (D-Nev.)" -> "Harry Reid"; words glued by a scraper,
-    "ReidHarry", are split first); a bare surname counts only when the other
-    words are titles, so "Ron Johnson" is not taken for "Jeh Johnson".
+    The whole name is looked up first (names, aliases, the bodies speakers speak
+    for); otherwise its surname, keeping only the speakers `names` says it can
+    be: "Sen. Warren" finds Elizabeth Warren, "Ron Johnson" does not find Jeh
+    Johnson.
     """
-    parts = re.findall(r"[^\W_]+", re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", name))
-    for size in range(len(parts), 1, -1):
-        for k in range(len(parts) - size + 1):
-            found = corpus.speakers_named(" ".join(parts[k:k + size]))
-            if found:
-                return found
-    if parts and all(w.lower() in TITLE_WORDS or len(w) == 1 for w in parts[:-1]):
-        return corpus.speakers_named(parts[-1])
-    return []
+    found = [(s, how) for s, how in corpus.speakers_named(name)
+             if how != "surname" or names_person(name, s.name, s.aliases)]
+    if found:
+        return found
+    surname = parse_name(name).surname
+    if not surname:
+        return []
+    return [(s, how) for s, how in corpus.speakers_named(surname)
+            if how != "affiliation" and names_person(name, s.name, s.aliases)]
 
 
 def people_named(corpus: Corpus, name: str) -> list[Speaker]:
     """Return the speakers a name or alias means as a person, leaving out institution credit
     ("DHS" is not a name for Jeh Johnson)."""
     return [speaker for speaker, how in speakers_for(corpus, name) if how != "affiliation"]
+
+
+def _is_speaker(written: str, speaker: Speaker, corpus: Corpus) -> str | None:
+    """Return how a written credit names this speaker ("name" or "affiliation"), or None."""
+    if names_person(written, speaker.name, speaker.aliases):
+        return "name"
+    if any(how == "affiliation" and s.id == speaker.id for s, how in corpus.speakers_named(written)):
+        return "affiliation"
+    return None
 
 
 def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> Credit:
@@ -78,21 +85,21 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
     mention = attribution.mention.strip()
     if name is None and (not mention or mention.lower() in PRONOUNS):
         return Credit("none")
-    meant = speakers_for(corpus, name or mention)
-    for speaker, how in meant:
-        if speaker.id == quote.speaker.id:
-            if how == "affiliation":
-                return Credit("right", f"credited to {name or mention}, where {quote.speaker.name} speaks for it")
-            return Credit("right")
-    for speaker, how in meant:
-        if quote.relayed_by and speaker.id == quote.relayed_by.id and how != "affiliation":
-            return Credit("right", f"credited to {quote.relayed_by.name}, who relayed {quote.speaker.name}'s words")
-    if name is None:
-        # A role noun the text never tied to a name ("the advocate") can confirm a
-        # speaker through the corpus's aliases, but is too vague to accuse anyone.
-        return Credit("none", f"credited to “{mention}”, who could not be identified")
-    if meant:
-        return Credit("wrong", f"the draft credits {name}; the corpus has these words from {quote.speaker.name}")
+    written = name or mention
+    how = _is_speaker(written, quote.speaker, corpus)
+    if how is None and name and mention != name and parse_name(mention).surname:
+        how = _is_speaker(mention, quote.speaker, corpus)  # the name as the draft wrote it
+    if how == "affiliation":
+        return Credit("right", f"credited to {written}, where {quote.speaker.name} speaks for it")
+    if how:
+        return Credit("right")
+    if quote.relayed_by and names_person(written, quote.relayed_by.name, quote.relayed_by.aliases):
+        return Credit("right", f"credited to {quote.relayed_by.name}, who relayed {quote.speaker.name}'s words")
+    if name is None or not parse_name(name).surname:
+        # A description the text never tied to a name ("a White House spokesman") can be the
+        # speaker, but cannot be checked: the editor is told whose words the corpus says they are.
+        return Credit("unidentified", f"credited to “{mention}”, who could not be identified;"
+                                      f" the corpus has these words from {quote.speaker.name}")
     return Credit("wrong", f"the draft credits {name}; the corpus has these words from {quote.speaker.name}")
 
 
@@ -153,7 +160,7 @@ def judge(quotation: Quotation, attribution: Attribution | None, tokens: list[To
                        score=best, notes=["no quote in the corpus is close enough to check these words"])
     # Among equally good matches, prefer one by the person the draft credits.
     best_cost = close[0].cost
-    tied = [s for s in close if s.cost <= best_cost]
+    tied = [s for s in close if s.cost <= best_cost or s.exact]
     chosen, chosen_credit = tied[0], credit(corpus, attribution, tied[0])
     for s in tied[1:]:
         if chosen_credit.verdict == "right":
@@ -170,9 +177,15 @@ def judge(quotation: Quotation, attribution: Attribution | None, tokens: list[To
         notes.append(chosen_credit.note)
     drifted = [c for c in alignment.changes if is_drift(c)]
     if chosen_credit.verdict == "wrong":
-        verdict, severity = "misattributed", "error"
+        verdict, severity = "misattributed", "error" if attribution and attribution.explicit else "warning"
+        if severity == "warning":
+            how = VIA_WORDS.get(attribution.via, attribution.via)
+            notes.append(f"the credit to {attribution.name} is inferred ({how}), not stated beside the quotation:"
+                         " check who said it")
     elif drifted:
         verdict, severity = "drift", severity_of(drifted)
+    elif chosen_credit.verdict == "unidentified":
+        verdict, severity = "verified", "warning"
     else:
         verdict, severity = "verified", "ok"
     return Finding(quotation, attribution, verdict, severity, speaker=quote.speaker.name,

@@ -5,6 +5,8 @@ General English lists only; nothing here is keyed to particular articles.
 
 from __future__ import annotations
 
+import re
+
 # Verbs that introduce or tag speech, by base form. Regular inflections are
 # generated; irregular ones are listed in _IRREGULAR.
 _CUE_BASES = """
@@ -228,3 +230,31 @@ HONORIFIC_GENDER = {"mr": "m", "mr.": "m", "mrs": "f", "mrs.": "f", "ms": "f", "
                     "businessman": "m", "businesswoman": "f"}
 
 PARTIES = {"d": "democrat", "r": "republican", "i": "independent"}
+
+# Common English nicknames and the given name each stands for, so "Bill Clinton" is "William J. Clinton".
+_NICKNAME_GROUPS = """
+william: bill billy will willy liam | robert: bob bobby rob robbie bert | richard: dick rick ricky rich
+james: jim jimmy jamie | john: jack johnny jon | joseph: joe joey | thomas: tom tommy | michael: mike mikey mick
+charles: chuck charlie chas | edward: ed eddie ted ned | theodore: ted teddy theo | christopher: chris kit
+daniel: dan danny | david: dave davy | stephen: steve stevie | steven: steve | anthony: tony
+andrew: andy drew | kenneth: ken kenny | ronald: ron ronnie | donald: don donnie | gerald: jerry gerry
+jeffrey: jeff | gregory: greg | timothy: tim timmy | patrick: pat paddy | peter: pete | samuel: sam sammy
+benjamin: ben benny | matthew: matt | nicholas: nick nicky | alexander: alex al | albert: al bert
+alfred: al alfie | lawrence: larry | leonard: len lenny | raymond: ray | frederick: fred freddy freddie
+francis: frank | franklin: frank | harold: harry hal | henry: hank harry hal | jacob: jake
+jonathan: jon | joshua: josh | mitchell: mitch | nathaniel: nate nat | philip: phil | randolph: randy
+randall: randy | rudolph: rudy | russell: russ | vincent: vince | walter: walt wally | zachary: zach zack
+elizabeth: liz beth betty betsy libby lizzie | margaret: maggie meg peggy marge | katherine: kate kathy katie kat
+catherine: cathy cate kate | kathleen: kathy | patricia: pat patty trish | jennifer: jen jenny
+rebecca: becky becca | susan: sue susie | deborah: deb debbie | barbara: barb babs | victoria: vicky tori
+christine: chris chrissy | christina: tina chris | alexandra: alex sasha | samantha: sam | pamela: pam
+dorothy: dot dottie | eleanor: ellie nora | jacqueline: jackie | judith: judy | kimberly: kim
+abigail: abby | cynthia: cindy | theresa: terri tess | teresa: terri tess | virginia: ginny
+"""
+NICKNAMES: dict[str, str] = {}
+for _group in re.split(r"[|\n]", _NICKNAME_GROUPS):
+    if ":" not in _group:
+        continue
+    _full, _short = _group.split(":")
+    for _nick in _short.split():
+        NICKNAMES.setdefault(_nick, _full.strip())

@@ -40,6 +40,15 @@ class Attribution:
     name: str | None
     cue: str
     relayed_by: str | None = None  # "according to an advocate" when someone else relays
+    # How the credit was reached: "cue" (a name beside a cue in the quotation's own sentence), "pronoun",
+    # "description" ("the spokesman"), "previous" (an earlier quotation's speaker: split or floating
+    # quotes), "subject" (the sentence's subject, no cue), "nested" (the outer speaker's words).
+    via: str = "cue"
+
+    @property
+    def explicit(self) -> bool:
+        """Return True when the draft names the speaker beside the quotation (not inferred)."""
+        return self.via == "cue"
 
     def to_json(self) -> dict:
         """Return the DESIGN.md `attribution` object."""
