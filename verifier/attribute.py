@@ -785,10 +785,45 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         if key not in attr_cache:
             attr_cache[key] = _resolve(cue, registry, masked)
         result[i] = attr_cache[key]
+    for i, q in outer:
+        lead = _title_lead(masked, bounds[i][0], q.text)
+        if lead:
+            result[i] = Attribution(mention="", name=None, cue=lead, via="title")
     for i, q in enumerate(quotations):
         if q.depth and q.parent is not None:
             result[i] = _nested(text, q, quotations[q.parent], registry, masked)
     return result
+
+
+_TITLE_NOUNS = frozenset("""headline story article book film movie song series programme column op-ed essay
+album novel episode memoir podcast documentary poem hashtag editorial chapter""".split())
+_TITLE_VERBS = frozenset("headlined titled entitled dubbed subtitled".split())
+_PROGRAMME_LEADS = frozenset("told on watching".split())
+_LEAD_WORDS = re.compile(r"([A-Za-z][\w\-]*)\W*$")
+
+
+def _title_lead(masked: str, opening: int, quoted: str) -> str | None:
+    """Return the word that makes a quotation a title ("headlined", "the story"), or None.
+
+    A quotation right after "headlined"/"titled" or a noun such as "the story" is
+    a title however it is capitalised; one in Title Case right after "told" or
+    "on" is a programme or paper (`told "Meet the Press"`).
+    """
+    before = masked[max(0, opening - 40):opening]
+    m = _LEAD_WORDS.search(before)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    if word in _TITLE_VERBS:
+        return word
+    rest = before[:m.start()].split()
+    if word in _TITLE_NOUNS and rest and rest[-1].lower() in lx.DETERMINERS | {"his", "her", "their", "its"}:
+        return word
+    words = [w for w in quoted.split() if w[:1].isalpha()]
+    major = [w for w in words if len(w) > 3]
+    if word in _PROGRAMME_LEADS and major and len(words) <= 6 and all(w[:1].isupper() for w in major):
+        return word
+    return None
 
 
 def _resolve(cue: _Cue, registry: _Registry, masked: str) -> Attribution:

@@ -14,7 +14,7 @@ from .attribute import attribute_quotations
 from .corpus import Corpus
 from .find import find_quotations
 from .judge import judge, matches, speakers_for
-from .match import best_alignments
+from .match import best_alignments, speaker_fragment_alignments
 from .models import Attribution, Finding, Quotation
 from .read import Document
 
@@ -126,7 +126,7 @@ def _memoised(quotation: Quotation, attribution: Attribution | None, corpus: Cor
     if memo is None:
         return check_quotation(quotation, attribution, corpus)
     credit = None if attribution is None else (
-        attribution.mention, attribution.name, attribution.cue, attribution.relayed_by)
+        attribution.mention, attribution.name, attribution.cue, attribution.relayed_by, attribution.via)
     key = (quotation.text, quotation.open_mark, quotation.close_mark, quotation.depth, credit)
     if key not in memo:
         if len(memo) >= MEMO_LIMIT:
@@ -151,6 +151,10 @@ def check_quotation(quotation: Quotation, attribution: Attribution | None, corpu
     credited = attribution.name if attribution and attribution.name else None
     speaker_ids = [s.id for s, _ in speakers_for(corpus, credited)] if credited else []
     alignments = best_alignments(corpus, tokens, speaker_ids, accept=lambda scored: matches(scored, tokens))
+    if speaker_ids and not any(matches(scored, tokens) for scored in alignments):
+        near = speaker_fragment_alignments(corpus, tokens, speaker_ids)
+        if near:
+            return judge(quotation, attribution, tokens, near, corpus, accepted=True)
     return judge(quotation, attribution, tokens, alignments, corpus)
 
 

@@ -16,9 +16,10 @@ from .corpus import Corpus
 from .drift import is_drift, severity_of
 from .match import MIN_COVERAGE, SHORT_QUOTE_WORDS, Scored
 from .models import Attribution, Finding, Quotation, Speaker
-from .names import names_person, parse_name
+from .names import is_body, names_person, parse_name
 
 MIN_MATCHED = 3
+ACCUSE_COVERAGE = 0.8  # share of the draft's words a quote must hold to call them someone else's
 MIN_INFORMATIVE = 2
 STOPWORDS = frozenset(
     """a an the and or but if of to in on at by for with from as into about than then that this these
@@ -95,6 +96,12 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
         return Credit("right")
     if quote.relayed_by and names_person(written, quote.relayed_by.name, quote.relayed_by.aliases):
         return Credit("right", f"credited to {quote.relayed_by.name}, who relayed {quote.speaker.name}'s words")
+    if is_body(name) and not quote.speaker.affiliations and not people_named(corpus, name):
+        # A body credited for words the corpus has from a person ("the League said"): the person may
+        # well speak for it, but the corpus does not say whom they speak for, so this cannot be checked
+        # (a body that is itself a corpus speaker is identified, and is someone else).
+        return Credit("unidentified", f"credited to {name}, not a person; the corpus has these words from"
+                                      f" {quote.speaker.name}, and does not say whom they speak for")
     if name is None or not parse_name(name).surname:
         # A description the text never tied to a name ("a White House spokesman") can be the
         # speaker, but cannot be checked: the editor is told whose words the corpus says they are.
@@ -138,19 +145,28 @@ def informative_matches(scored: Scored, tokens: list[Token]) -> int:
 
 def looks_like_speech(quotation: Quotation, attribution: Attribution | None, tokens: list[Token]) -> bool:
     """Return False for quoted words that are probably not speech: titles, and short phrases
-    credited to no named person (scare quotes)."""
+    credited to no named person (scare quotes). Words credited to a named person are speech,
+    however short or capitalised ("Back off now," Pelosi said)."""
+    if attribution is not None and attribution.via == "title":
+        return False  # headlined "...", the story "..."
+    named = attribution is not None and bool(attribution.name) and attribution.via != "subject"
+    if named:
+        return True
     words = [t.text for t in tokens if t.kind == "word"]
     major = [w for w in words if len(w) > 3]
     if major and all(w[:1].isupper() for w in major) and len(words) <= 8:
         return False  # "Meet the Press", "Saturday Night Live"
-    named = attribution is not None and bool(attribution.name)
-    return named or len(words) > 3
+    return len(words) > 3
 
 
 def judge(quotation: Quotation, attribution: Attribution | None, tokens: list[Token],
-          alignments: list[Scored], corpus: Corpus) -> Finding | None:
-    """Return the finding for one quotation, or None when it is not speech and matches nothing."""
-    close = [s for s in alignments if matches(s, tokens)]
+          alignments: list[Scored], corpus: Corpus, accepted: bool = False) -> Finding | None:
+    """Return the finding for one quotation, or None when it is not speech and matches nothing.
+
+    `accepted`: the alignments are already known to be close (a short fragment
+    found among the credited speaker's own quotes).
+    """
+    close = alignments if accepted else [s for s in alignments if matches(s, tokens)]
     if not close:
         if not looks_like_speech(quotation, attribution, tokens):
             return None
@@ -176,6 +192,12 @@ def judge(quotation: Quotation, attribution: Attribution | None, tokens: list[To
     if chosen_credit.note:
         notes.append(chosen_credit.note)
     drifted = [c for c in alignment.changes if is_drift(c)]
+    if chosen_credit.verdict == "wrong" and alignment.coverage < ACCUSE_COVERAGE:
+        # The draft's own words outweigh what it shares with someone else's quote: that is not
+        # evidence that the words are theirs.
+        return Finding(quotation, attribution, "unverified", "warning", score=alignment.score,
+                       notes=[f"the closest quote in the corpus, from {quote.speaker.name}, shares only"
+                              f" {chosen.matched} of these {chosen.words} words"])
     if chosen_credit.verdict == "wrong":
         verdict, severity = "misattributed", "error" if attribution and attribution.explicit else "warning"
         if severity == "warning":

@@ -501,3 +501,37 @@ def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] 
     # fewest edits first; then the quote the draft covers most of (a nested quote before its host)
     scored.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
     return scored
+
+
+FRAGMENT_WORDS = (3, 8)  # a short fragment credited to a corpus speaker is looked for among their quotes
+FEW_QUOTES = 400  # a speaker with this many quotes or fewer is read whole; more go through the index
+
+
+def near_fragment(scored: Scored) -> bool:
+    """Return True when a short fragment is one of the speaker's quotes with one word changed,
+    added or left out (a dropped "not", a changed number): every draft word but one found in order,
+    at least three of them, and at most two of the original's words left out."""
+    return (scored.matched >= FRAGMENT_WORDS[0] and scored.matched >= scored.words - 1
+            and scored.deleted <= 2 and not scored.exact)
+
+
+def speaker_fragment_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str]) -> list[Scored]:
+    """Return the credited speakers' quotes a short fragment is a near copy of, best first.
+
+    The general look-up asks a fragment of four words or fewer to match exactly,
+    so "are going to change" never finds "are not going to change". Once the
+    draft names a corpus speaker, their quotes are few enough to align one by
+    one (through the index for a speaker with many quotes).
+    """
+    n_words = sum(t.kind == "word" for t in tokens)
+    if not speaker_ids or not FRAGMENT_WORDS[0] <= n_words <= FRAGMENT_WORDS[1]:
+        return []
+    quotes: list[CorpusQuote] = []
+    for speaker_id in dict.fromkeys(speaker_ids):
+        theirs = list(corpus.quotes(speaker_id, limit=FEW_QUOTES + 1))
+        if len(theirs) > FEW_QUOTES:
+            theirs = [q for q in candidates(corpus, tokens, [speaker_id], 0.5) if q.speaker.id == speaker_id]
+        quotes += theirs
+    near = [s for s in (score_alignment(tokens, q) for q in quotes) if near_fragment(s)]
+    near.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
+    return near

@@ -183,3 +183,23 @@ def names_person(written: str, name: str, aliases: tuple[str, ...] | list[str] =
         if same_name(credited, known):
             return True
     return False
+
+
+_BODY_WORDS = lx.INSTITUTION_HEADS | frozenset("""league alliance society federation fund trust network newspaper
+channel station radio television tv magazine outlet website blog site forum caucus council ministry embassy
+agency commission board bureau police army navy""".split())
+
+
+def is_body(name: str | None) -> bool:
+    """Return True when a credited name is an organisation rather than a person: "the Anti-Defamation
+    League", "CBS", "The Israeli newspaper Haaretz", "the Department of Homeland Security"."""
+    if not name:
+        return False
+    words = name.replace("\u00a0", " ").split()
+    if not words:
+        return False
+    if words[0].lower() in lx.DETERMINERS and any(w[:1].isupper() for w in words[1:]):
+        return True
+    if len(words) == 1 and words[0].isupper() and 2 <= len(words[0]) <= 6:
+        return True  # an acronym: CBS, DHS, NATO
+    return any(w.lower().strip(".,") in _BODY_WORDS for w in words)

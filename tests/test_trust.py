@@ -1,0 +1,107 @@
+"""Verdicts an editor can trust: how sure the checker is, said in the verdict and its severity.
+
+Drafts written for these tests, checked against the shipped corpus.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from verifier.check import check_document
+from verifier.gate import fails
+from verifier.read import document_from_text
+
+
+def check(corpus, text: str):
+    return check_document(document_from_text(text), corpus).findings
+
+
+@pytest.mark.parametrize("draft, verdict, severity", [
+    # a stated credit beside the quotation, to someone else: an error the gate blocks
+    ('"We\'re of course aware of these concerns," Reid said.', "misattributed", "error"),
+    # a credit the checker inferred from a pronoun: still reported, at warning
+    ('Harry Reid spoke first. Nancy Pelosi arrived later. She told reporters: '
+     '"A number of us are extremely concerned."', "misattributed", "warning"),
+    # words the corpus has from Pelosi, credited to a description that names no one
+    ('"They are desperately trying to escape violence in their home countries," a White House spokesman said.',
+     "verified", "warning"),
+    # the right person under another form of the name
+    ('"They are desperately trying to escape violence in their home countries," Ms. Pelosi said.',
+     "verified", "ok"),
+])
+def test_severity_says_how_sure_the_credit_is(corpus, draft, verdict, severity):
+    [finding] = check(corpus, draft)
+    assert (finding.verdict, finding.severity) == (verdict, severity), finding.notes
+
+
+def test_words_of_a_known_speaker_credited_to_a_description_name_the_corpus_speaker(corpus):
+    [finding] = check(corpus, '"They are desperately trying to escape violence in their home countries,"'
+                              ' a White House spokesman said.')
+    assert any("Nancy Pelosi" in note and "could not be identified" in note for note in finding.notes)
+
+
+def test_an_inferred_misattribution_does_not_block_the_default_gate_but_blocks_at_drift(corpus):
+    report = check_document(document_from_text(
+        'Harry Reid spoke first. Nancy Pelosi arrived later. She told reporters: '
+        '"A number of us are extremely concerned."'), corpus)
+    assert not fails([report], "misattributed")
+    assert fails([report], "drift")
+
+
+@pytest.mark.parametrize("draft, verdict", [
+    ('"Back off now," Pelosi said.', "unverified"),
+    ('"Absolutely not," Earnest said.', "unverified"),
+    ('"Back off," Pelosi said.', "misattributed"),
+])
+def test_a_short_quotation_credited_to_a_named_person_is_speech(corpus, draft, verdict):
+    assert [f.verdict for f in check(corpus, draft)] == [verdict]
+
+
+@pytest.mark.parametrize("draft", [
+    'The Hill ran the story "White house says deportation raids will not stop" on Monday.',
+    'A column headlined "Raids are the wrong answer" ran on Sunday.',
+    'Reid told "Meet the Press" that he was worried.',
+])
+def test_titles_are_not_speech(corpus, draft):
+    assert check(corpus, draft) == []
+
+
+@pytest.mark.parametrize("draft, kind, severity", [
+    ('Earnest said the administration\'s priorities "are going to change."', "negation", "error"),
+    ('Reid said officials "can find a better way."', "deleted", "warning"),
+])
+def test_a_short_fragment_is_compared_with_its_credited_speakers_quotes(corpus, draft, kind, severity):
+    [finding] = check(corpus, draft)
+    assert (finding.verdict, finding.severity) == ("drift", severity)
+    assert kind in [c.kind for c in finding.changes]
+
+
+def test_a_short_fragment_that_is_none_of_the_speakers_words_stays_unverified(corpus):
+    [finding] = check(corpus, 'Earnest said "the raids are working."')
+    assert finding.verdict == "unverified"
+
+
+def test_a_quotation_sharing_only_part_of_someone_elses_words_is_unverified_not_misattributed(corpus):
+    [finding] = check(corpus, '"A number of us are extremely concerned. We’ve made contact with the Department'
+                              ' over the cost of that wall," Pelosi said.')
+    assert finding.verdict == "unverified"
+    assert any("Harry Reid" in note for note in finding.notes)
+
+
+def test_a_body_credited_for_a_persons_words_is_not_an_accusation_when_the_corpus_cannot_tell(tmp_path, runner):
+    import json
+
+    from verifier.cli import cli
+
+    csv_path = tmp_path / "q.csv"
+    csv_path.write_text("text,speaker,publisher,title\n"
+                        "The new levy will fall hardest on the smallest family farms in the county,"
+                        "Odile Varga,Gazette,Farm levy\n", encoding="utf-8")
+    db = tmp_path / "c.db"
+    assert runner.invoke(cli, ["corpus", "import", str(csv_path), "--corpus", str(db)]).exit_code == 0
+    result = runner.invoke(cli, ["check", "--no-config", "--format", "json", "--corpus", str(db), "--text",
+                                 '"The new levy will fall hardest on the smallest family farms in the county,"'
+                                 ' the Farmers League said.'])
+    [finding] = json.loads(result.output)["files"][0]["quotes"]
+    assert (finding["verdict"], finding["severity"]) == ("verified", "warning")
+    assert any("Odile Varga" in note for note in finding["notes"])
