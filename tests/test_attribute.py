@@ -213,3 +213,31 @@ def test_words_between_the_closing_mark_and_the_cue_are_the_speaker(text, mentio
 def test_a_spaced_dash_ends_the_speaker_span():
     text = 'Lee Ward asked a question - "why now?" - and the Harbor Institute staff said nothing.'
     assert only(text).mention == "Lee Ward"
+
+
+@pytest.mark.parametrize(("text", "quote", "name"), [
+    # a possessive names whose spokesperson it is, not who spoke
+    ('Obama\'s press secretary told reporters: "We will not change course."', "We will not change course.", None),
+    ('"We will not change course," Obama\'s press secretary told reporters.', "We will not change course,", None),
+    # a cue belongs to its own clause
+    ('Reid called them "political refugees," while Pelosi said the families were "entitled to stay here."',
+     "political refugees,", "Reid"),
+    # a name is never rewritten into a namesake's
+    ('Bill Clinton spoke first. Chelsea Clinton said "we are thrilled" afterwards.', "we are thrilled",
+     "Chelsea Clinton"),
+    ('Eric Garner died in 2014. Erica Garner said "he deserved better" on Monday.', "he deserved better",
+     "Erica Garner"),
+])
+def test_credit_goes_to_the_speaker_of_the_quotations_own_clause(text, quote, name):
+    found = dict(credits(text))
+    assert found[quote].name == name
+
+
+@pytest.mark.parametrize(("text", "via"), [
+    ('"We will win," Reid said.', "cue"),
+    ('Reid spoke first. He said: "We will win."', "pronoun"),
+    ('Reid spoke. "We will win," he said. Then the room went quiet.\n\n"And we will do it soon."', "previous"),
+    ('The Hill ran a story headlined "Raids will go on" on Monday.', "title"),
+])
+def test_an_attribution_says_how_the_credit_was_reached(text, via):
+    assert credits(text)[-1][1].via == via

@@ -174,3 +174,15 @@ def test_installed_console_script_checks_the_example_draft():
 def test_python_dash_m_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "verifier", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "quoteproof" in result.stdout
+
+
+@pytest.mark.parametrize("date, problem", [("2016-13-45", "is no such day"), ("2016-02-30", "is no such day"),
+                                           ("08/01/2016", "is not YYYY-MM-DD")])
+def test_ingest_refuses_an_impossible_date_in_one_line(runner, tmp_path, date, problem):
+    article = tmp_path / "a.txt"
+    article.write_text('"We will win," Reid said.\n', encoding="utf-8")
+    result = runner.invoke(cli, ["corpus", "ingest", str(article), "--publisher", "P", "--title", "T",
+                                 "--date", date, "--corpus", str(tmp_path / "c.db")])
+    assert result.exit_code == 2
+    assert problem in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "c.db").exists()

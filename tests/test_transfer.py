@@ -364,3 +364,13 @@ def test_a_source_made_from_a_url_is_published_by_its_host(url, publisher):
 
     source = _source_from(url, None, None, None)
     assert (source.publisher, source.url, source.title) == (publisher, url, url)
+
+
+@pytest.mark.parametrize("date", ["2026-02-30", "2016-13-45", "2016-00-10"])
+def test_an_impossible_date_is_a_malformed_line_named_with_its_number(runner, tmp_path, date):
+    src = tmp_path / "dates.csv"
+    src.write_text(f"text,speaker,publisher,title,date\nWe will keep the harbour open all winter,Ann Lee,G,T,{date}\n",
+                   encoding="utf-8")
+    result = _import(runner, src, "--strict", "--corpus", tmp_path / "c.db")
+    assert result.exit_code == 2
+    assert f"dates.csv:2: date '{date}' is no such day" in result.output

@@ -105,3 +105,17 @@ def test_a_body_credited_for_a_persons_words_is_not_an_accusation_when_the_corpu
     [finding] = json.loads(result.output)["files"][0]["quotes"]
     assert (finding["verdict"], finding["severity"]) == ("verified", "warning")
     assert any("Odile Varga" in note for note in finding["notes"])
+
+
+@pytest.mark.parametrize("draft, warning", [
+    ('"Back off now, Pelosi said.\n\nReid said nothing.', "opened and never closed"),
+    ('"Back off, Pelosi said. "We will win," Reid said.', "a closing mark may be missing"),
+])
+def test_unbalanced_quote_marks_are_warned_about(corpus, draft, warning):
+    report = check_document(document_from_text(draft), corpus)
+    assert any(warning in w and "line 1" in w for w in report.warnings), report.warnings
+
+
+def test_balanced_marks_give_no_warning(corpus):
+    report = check_document(document_from_text('"We will win," Reid said. "And soon," he added.'), corpus)
+    assert report.warnings == []

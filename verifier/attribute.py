@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 
 from . import lexicon as lx
 from .models import Attribution, Quotation
-from .names import parse_name
+from .names import parse_name, same_person
 
 _ABBREV = (r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|Prof|Rev|St|Jr|Sr|Sec|Atty|Maj"
            r"|Cmdr|Supt|Pres|Calif|Fla|Nev|Ill|Mass|Conn|Penn|Wis|Mich|Minn|Ariz|Tenn|Ky|Va|Ga|Ala|Colo"
@@ -134,6 +134,8 @@ class _Registry:
             person = self.by_full.get(full) or self.by_surname.get(name[-1])
             if person is None or len(person.name.split()) < len(name) and person.name.split()[-1] != name[-1]:
                 person = _Person(full)
+            elif len(name) > 1 and not same_person(full, person.name):
+                person = _Person(full)  # a namesake: "Chelsea Clinton" is not "Bill Clinton"
             self.by_full[full] = person
             self.by_surname.setdefault(name[-1], person)
             first = name[0].lower()
@@ -382,7 +384,7 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
     # a lowercase noun phrase back to its determiner: "the spokesman", "a senior official"
     k = j
     while k >= 0 and j - k < 7:
-        if toks[k].low in lx.DETERMINERS:
+        if toks[k].low in lx.DETERMINERS or (_is_cap(toks[k]) and toks[k].text.endswith(("'s", "’s"))):
             if low in lx.ROLE_NOUNS or low in lx.DOCUMENT_NOUNS or _is_cap(toks[j]) or low.endswith(_AGENT_SUFFIXES):
                 return _NP(text[toks[k].start:tok.end], toks[k].start, "role")
             return None
@@ -421,6 +423,9 @@ def _np_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
             k = m
             while k < len(toks) and _is_cap(toks[k]):
                 k += 1
+        elif m > k and toks[k - 1].text.endswith(("'s", "’s")) and toks[m - 1].low in lx.ROLE_NOUNS:
+            # "Obama's press secretary": the secretary speaks, not Obama
+            return _NP(text[tok.start:toks[m - 1].end], tok.start, "role")
         return _NP(text[tok.start:toks[k - 1].end], tok.start, "name")
     if tok.low in lx.ROLE_NOUNS:
         return _NP(tok.text, tok.start, "role")
@@ -460,6 +465,8 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
     i = 0
     while i < len(toks) and toks[i].text in {",", "\u2014", "\u2013"}:
         i += 1
+    if i < len(toks) and toks[i].low in _NEW_CLAUSE:
+        return None  # `Reid called them "...," while Pelosi said ...`: that cue is the next clause's
     for c in range(i, min(len(toks), i + 28)):
         tok = toks[c]
         if tok.text in {_QMARK, ";"}:
@@ -491,6 +498,7 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
     return None
 
 
+_NEW_CLAUSE = frozenset("while whereas although though but and before after when whereupon".split())
 _SPAN_STOP = frozenset("that which who whom whose because but and or so if as when while than what".split())
 
 

@@ -107,7 +107,9 @@ def check_document(document: Document, corpus: Corpus, memo: dict | None = None)
     """
     corpus.refresh()  # another process may have added quotes since the last document
     findings: list[Finding] = []
-    for found in quotations_in(document):
+    found_all = quotations_in(document)
+    warnings = list(document.warnings) + unbalanced_marks(document.text, found_all)
+    for found in found_all:
         finding = _memoised(found.quotation, found.attribution, corpus, memo)
         if finding is None:
             continue
@@ -118,7 +120,25 @@ def check_document(document: Document, corpus: Corpus, memo: dict | None = None)
                 finding.suppressed = suppression.to_json()
                 break
         findings.append(finding)
-    return FileReport(document.path, findings, list(document.warnings))
+    return FileReport(document.path, findings, warnings)
+
+
+def unbalanced_marks(text: str, found: list[AttributedQuotation]) -> list[str]:
+    """Return a warning for each quotation whose marks do not balance: one never closed (read to
+    its paragraph's end), or one "closed" by a mark that opens the next quotation (space before it,
+    a word after: `"Back off, Pelosi said. "We will...`)."""
+    out = []
+    for item in found:
+        quotation = item.quotation
+        if quotation.depth:
+            continue
+        where = f"line {item.line}, column {item.column}"
+        if not quotation.close_mark:
+            out.append(f"{where}: a quotation is opened and never closed; it was read to the end of its paragraph")
+        elif _mark_opens_next(text, quotation.end, quotation.close_mark):
+            out.append(f"{where}: the quotation's closing mark looks like the opening of the next one;"
+                       " a closing mark may be missing")
+    return out
 
 
 def _memoised(quotation: Quotation, attribution: Attribution | None, corpus: Corpus,
@@ -166,3 +186,10 @@ def summary(reports: list[FileReport]) -> dict[str, int]:
     if suppressed:
         counts["suppressed"] = suppressed  # findings still counted under their verdict, but accepted
     return counts
+
+
+def _mark_opens_next(text: str, end: int, mark: str) -> bool:
+    """Return True when the closing mark after `end` has a space before it and a word after it."""
+    gap = len(text[end:end + 4]) - len(text[end:end + 4].lstrip(" \u00a0"))
+    at = end + gap
+    return gap > 0 and text[at:at + 1] == mark and text[at + 1:at + 2].isalnum()

@@ -206,9 +206,12 @@ def ingest(article: str, publisher: str, title: str, date: str | None, url: str 
     from .corpus import slug
     from .ingest import ingest_document
     from .models import Source
+    from .transfer import date_problem
 
-    if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-        _fail(f"--date {date!r}: use YYYY-MM-DD")
+    if date:
+        problem = date_problem(date) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else "is not YYYY-MM-DD"
+        if problem:
+            _fail(f"--date {date!r} {problem}: give a real day as YYYY-MM-DD")
     try:
         document = read_document(article)
     except InputError as exc:

@@ -52,7 +52,7 @@ class Attribution:
 
     def to_json(self) -> dict:
         """Return the DESIGN.md `attribution` object."""
-        out: dict = {"name": self.name, "mention": self.mention, "cue": self.cue}
+        out: dict = {"name": self.name, "mention": self.mention, "cue": self.cue, "via": self.via}
         if self.relayed_by:
             out["relayed_by"] = self.relayed_by
         return out

@@ -46,6 +46,7 @@ from __future__ import annotations
 import bz2
 import contextlib
 import csv
+import datetime
 import gc
 import gzip
 import hashlib
@@ -435,12 +436,24 @@ def _strings(value: Any, field_name: str) -> tuple[str, ...]:
     raise BadLine(f"{field_name!r} is not a list of strings")
 
 
+def date_problem(text: str) -> str | None:
+    """Return why a publication date is unusable ("not YYYY-MM-DD", "no such day"), or None when it is one."""
+    if not DATE_RE.match(text[:10]):
+        return "is not YYYY-MM-DD"
+    try:
+        datetime.date.fromisoformat(text[:10])
+    except ValueError:
+        return "is no such day"
+    return None
+
+
 def _date(value: Any) -> str | None:
     text = _text(value, "date")
     if text is None:
         return None
-    if not DATE_RE.match(text[:10]):
-        raise BadLine(f"date {text!r} is not YYYY-MM-DD")
+    problem = date_problem(text)
+    if problem:
+        raise BadLine(f"date {text!r} {problem}")
     return text[:10]
 
 
