@@ -140,7 +140,8 @@ def test_text_groups_by_file_with_draft_beside_original(runner, tmp_path):
         "      replaced:    “respect” where the original says “follow”",
         "",
     ]
-    assert out.splitlines()[-1] == "2 quotation(s) in 2 file(s): 1 verified, 1 drift, 0 misattributed, 0 unverified"
+    assert out.splitlines()[-2:] == ["2 quotation(s) in 2 file(s): 1 verified, 1 drift, 0 misattributed, 0 unverified",
+                                     "gate: passed at --fail-on misattributed"]
     assert "\x1b[" not in result.output  # no colour when not on a terminal
 
 
@@ -355,3 +356,34 @@ def test_remembered_findings_are_invisible_to_the_garbage_collector(corpus):
     gc.collect()
     gc.collect()  # tuples of strings are untracked once the collector has seen them (inner ones first)
     assert not any(gc.is_tracked(key) for key in memo)
+
+
+ACCEPTED = f"<!-- quoteproof: ignore misattributed -- the desk confirmed Reid repeated it -->\n{MISATTRIBUTED}"
+
+
+@pytest.mark.parametrize("files, args, last", [
+    ({"a.md": VERIFIED}, [], "gate: passed at --fail-on misattributed"),
+    ({"a.md": MISATTRIBUTED, "b.md": NEGATED}, [],
+     "gate: blocked at --fail-on misattributed: 2 finding(s) at or above it"),
+    ({"a.md": REWORDED}, [], "gate: passed at --fail-on misattributed"),
+    ({"a.md": REWORDED, "b.md": UNKNOWN}, ["--fail-on", "drift"],
+     "gate: blocked at --fail-on drift: 1 finding(s) at or above it"),
+    ({"a.md": REWORDED, "b.md": UNKNOWN}, ["--fail-on", "unverified"],
+     "gate: blocked at --fail-on unverified: 2 finding(s) at or above it"),
+    ({"a.md": MISATTRIBUTED}, ["--fail-on", "never"], "gate: passed at --fail-on never"),
+    ({"a.md": ACCEPTED}, [], "gate: passed at --fail-on misattributed"),  # accepted inline: does not block
+    ({"a.md": VERIFIED, "b.txt": b"caf\xe9 \"hello there\""}, [],
+     "gate: not decided at --fail-on misattributed: 1 file(s) could not be read"),
+])
+def test_text_report_ends_with_the_gate_decision_and_its_threshold(runner, tmp_path, files, args, last):
+    result = invoke(runner, *args, str(write(tmp_path / "d", files)))
+    assert result.stdout.splitlines()[-1] == last
+    expected_status = {"passed": 0, "blocked": 1, "not": 2}[last.split()[1]]
+    assert result.exit_code == expected_status
+
+
+def test_gate_line_names_the_threshold_from_the_config_file(runner, tmp_path):
+    folder = write(tmp_path / "d", {"a.md": REWORDED, ".quoteproof.toml": 'fail-on = "drift"\n'})
+    result = runner.invoke(cli, ["check", "--config", str(folder / ".quoteproof.toml"), str(folder / "a.md")])
+    assert result.stdout.splitlines()[-1] == "gate: blocked at --fail-on drift: 1 finding(s) at or above it"
+    assert result.exit_code == 1

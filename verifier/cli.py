@@ -144,14 +144,15 @@ def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corp
         if not result.errors:
             click.echo("quoteproof: no drafts to check in " + " ".join(paths), err=True)
         sys.exit(2)
-    _emit(result.reports, result.errors, fmt)
+    _emit(result.reports, result.errors, fmt, fail_on)
     if result.errors:
         sys.exit(2)
     sys.exit(1 if fails(result.reports, fail_on) else 0)
 
 
-def _emit(reports: list, errors: list[str], fmt: str) -> None:
-    """Print the report in the chosen format (and the GitHub step summary when asked for)."""
+def _emit(reports: list, errors: list[str], fmt: str, fail_on: str) -> None:
+    """Print the report in the chosen format (and the GitHub step summary when asked for); the text report
+    ends with the gate's decision at `fail_on`."""
     if fmt == "json":
         from .report import to_json
 
@@ -173,9 +174,9 @@ def _emit(reports: list, errors: list[str], fmt: str) -> None:
             except OSError as exc:
                 click.echo(f"quoteproof: cannot write $GITHUB_STEP_SUMMARY ({exc.strerror or exc})", err=True)
     else:
-        from .report import to_text, wants_colour
+        from .report import plain, to_text, wants_colour
 
-        click.echo(to_text(reports, click.style) if wants_colour(sys.stdout) else to_text(reports))
+        click.echo(to_text(reports, click.style if wants_colour(sys.stdout) else plain, fail_on, len(errors)))
 
 
 def _open_writable(path: str):

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from .check import FileReport, summary
 from .drift import is_drift
-from .models import Finding
+from .gate import fails, verdict_line
+from .models import Change, Finding
 
 MARKS = {"verified": "✓", "drift": "~", "misattributed": "✗", "unverified": "?"}
 COLOURS = {"verified": "green", "drift": "yellow", "misattributed": "red", "unverified": "cyan"}
@@ -30,7 +31,8 @@ def wants_colour(stream, environ=None) -> bool:
     return bool(isatty and isatty()) and not environ.get("NO_COLOR")
 
 
-def _plain(text: str, **_: object) -> str:
+def plain(text: str, **_: object) -> str:
+    """Return `text` unstyled: the Style for output that is not a colour terminal."""
     return text
 
 
@@ -54,7 +56,34 @@ def _mark(text: str, parts: list[str], style: Style, colour: str) -> str:
     return out
 
 
-def finding_lines(finding: Finding, style: Style = _plain) -> list[str]:
+def describe_change(change: Change) -> tuple[str, str]:
+    """Return how the report names one change and says what it is: ("negation", "“not” left out").
+
+    static/page.js words changes the same way (tests/test_page_browser.py compares the two).
+    """
+    if change.kind == "elided":
+        return "elided", f"… stands for “{change.original}”"
+    if change.kind == "bracketed":
+        was = f"“{change.original}”" if change.original else "nothing (a clarification)"
+        return "bracketed", f"{change.draft} stands for {was}"
+    if change.kind == "inserted":
+        return change.kind, f"“{change.draft}” is not in the original"
+    if change.kind == "deleted":
+        return change.kind, f"“{change.original}” left out, with no ellipsis"
+    if not change.draft:
+        return change.kind, f"“{change.original}” left out"
+    if not change.original:
+        return change.kind, f"“{change.draft}” added"
+    return change.kind, f"“{change.draft}” where the original says “{change.original}”"
+
+
+def suppression_phrase(suppressed: dict) -> str:
+    """Return what the report says of a finding accepted by an inline comment."""
+    reason = suppressed.get("reason") or "no reason given"
+    return f"accepted by the comment on line {suppressed.get('line')} — {reason}"
+
+
+def finding_lines(finding: Finding, style: Style = plain) -> list[str]:
     """Return the text lines that describe one finding."""
     verdict = finding.verdict
     head = style(f"{MARKS[verdict]} {verdict}", fg=COLOURS[verdict], bold=True)
@@ -77,32 +106,18 @@ def finding_lines(finding: Finding, style: Style = _plain) -> list[str]:
         lines.append("      draft:       " + _mark(draft, [c.draft for c in drift], style, "red"))
         lines.append("      original:    " + _mark(original, [c.original for c in drift], style, "green"))
     for change in finding.changes:
-        if change.kind == "elided":
-            lines.append(f"      elided:      … stands for “{change.original}”")
-        elif change.kind == "bracketed":
-            was = f"“{change.original}”" if change.original else "nothing (a clarification)"
-            lines.append(f"      bracketed:   {change.draft} stands for {was}")
-        elif change.kind in ("inserted",):
-            lines.append(f"      {change.kind + ':':<12} “{change.draft}” is not in the original")
-        elif change.kind == "deleted":
-            lines.append(f"      {change.kind + ':':<12} “{change.original}” left out, with no ellipsis")
-        elif not change.draft:
-            lines.append(f"      {change.kind + ':':<12} “{change.original}” left out")
-        elif not change.original:
-            lines.append(f"      {change.kind + ':':<12} “{change.draft}” added")
-        else:
-            lines.append(f"      {change.kind + ':':<12} “{change.draft}” where the original says "
-                         f"“{change.original}”")
+        label, phrase = describe_change(change)
+        lines.append(f"      {label + ':':<12} {phrase}")
     for note in finding.notes:
         lines.append(f"      note:        {note}")
     if finding.suppressed:
-        reason = finding.suppressed.get("reason") or "no reason given"
-        lines.append(f"      suppressed:  accepted by the comment on line {finding.suppressed.get('line')} — {reason}")
+        lines.append(f"      suppressed:  {suppression_phrase(finding.suppressed)}")
     return lines
 
 
-def to_text(reports: list[FileReport], style: Style = _plain) -> str:
-    """Return the human-readable report, grouped by file, ending with a summary line."""
+def to_text(reports: list[FileReport], style: Style = plain, fail_on: str | None = None, unreadable: int = 0) -> str:
+    """Return the human-readable report, grouped by file, ending with a summary line and, given `fail_on`, the
+    gate's decision at that threshold (`unreadable`: files that could not be read, which leave it undecided)."""
     lines: list[str] = []
     for report in reports:
         lines.append(style(report.path, bold=True))
@@ -120,4 +135,7 @@ def to_text(reports: list[FileReport], style: Style = _plain) -> str:
         f"{counts['unverified']} unverified"
         + (f" ({counts['suppressed']} suppressed)" if counts.get("suppressed") else "")
     )
+    if fail_on is not None:
+        colour = "yellow" if unreadable else "red" if fails(reports, fail_on) else "green"
+        lines.append(style(verdict_line(reports, fail_on, unreadable), fg=colour, bold=True))
     return "\n".join(lines)

@@ -15,6 +15,18 @@
   const tokenRow = document.getElementById("token-row");
   const token = document.getElementById("token");
   let findings = [];
+  const SCORE_HELP = "how closely the words match the original: the words both have in the same order, out of "
+    + "the quotation’s words plus any of the original’s it leaves out (100 is word for word; for an unverified "
+    + "quotation, the closest quote in the corpus)";
+  const TOKEN_NEEDED = "This checker is only for your newsroom: type the access token you were given in the "
+    + "Token box, then press Check again.";
+  const TOKEN_REFUSED = "That access token was not accepted. Check it for typing mistakes, or ask whoever runs "
+    + "the checker for the current one, then press Check again.";
+  // The key below the two panes: what each kind of marked word means.
+  const CHANGE_KEY = el("p", { class: "change-key muted" }, "Marked: ",
+    el("mark", { class: "changed" }, "changed"), " · ",
+    el("ins", { class: "added" }, "added by the draft"), " · ",
+    el("del", { class: "dropped" }, "left out of the draft"));
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -38,21 +50,64 @@
     return [at(q.line, q.column), at(q.end_line, q.end_column)];
   }
 
-  // `text` with each of `parts` (in order) wrapped in <tag>.
-  function highlighted(text, parts, tag) {
+  // `text` with each of `parts` ({text, tag, cls, label}, in order) wrapped in its element.
+  function highlighted(text, parts) {
     const out = [];
     let pos = 0;
     for (const part of parts) {
-      if (!part) continue;
-      let i = text.indexOf(part, pos);
-      if (i < 0) i = text.indexOf(part);
+      if (!part.text) continue;
+      let i = text.indexOf(part.text, pos);
+      if (i < 0) i = text.indexOf(part.text);
       if (i < pos) continue;
       if (i > pos) out.push(document.createTextNode(text.slice(pos, i)));
-      out.push(el(tag, {}, part));
-      pos = i + part.length;
+      out.push(el(part.tag, { class: part.cls, title: part.label }, part.text));
+      pos = i + part.text.length;
     }
     if (pos < text.length) out.push(document.createTextNode(text.slice(pos)));
     return out;
+  }
+
+  // The words of one change, as the text report has them (report.describe_change): [label, phrase].
+  function describeChange(c) {
+    if (c.kind === "elided") return ["elided", `… stands for “${c.original}”`];
+    if (c.kind === "bracketed") {
+      return ["bracketed", `${c.draft} stands for ${c.original ? `“${c.original}”` : "nothing (a clarification)"}`];
+    }
+    if (c.kind === "inserted") return [c.kind, `“${c.draft}” is not in the original`];
+    if (c.kind === "deleted") return [c.kind, `“${c.original}” left out, with no ellipsis`];
+    if (!c.draft) return [c.kind, `“${c.original}” left out`];
+    if (!c.original) return [c.kind, `“${c.draft}” added`];
+    return [c.kind, `“${c.draft}” where the original says “${c.original}”`];
+  }
+
+  // What the text report says of a finding an inline comment accepted (report.suppression_phrase).
+  function suppressionPhrase(s) {
+    return `accepted by the comment on line ${s.line} — ${s.reason || "no reason given"}`;
+  }
+
+  // How a finding reads in a word or two: "drift (error)", "misattributed (error)".
+  function verdictLabel(q) {
+    return `${q.verdict} (${q.severity})` + (q.suppressed ? ", accepted inline" : "");
+  }
+
+  // The parts of the draft and of the original to mark: a word changed in both, a word the draft added,
+  // a word the draft left out (marked in the original as dropped, never as added).
+  function markedParts(changes) {
+    const draftParts = [];
+    const originalParts = [];
+    for (const c of changes) {
+      const [label, phrase] = describeChange(c);
+      const title = `${label}: ${phrase}`;
+      if (c.draft && c.original) {
+        draftParts.push({ text: c.draft, tag: "mark", cls: "changed", label: title });
+        originalParts.push({ text: c.original, tag: "mark", cls: "changed", label: title });
+      } else if (c.draft) {
+        draftParts.push({ text: c.draft, tag: "ins", cls: "added", label: title });
+      } else {
+        originalParts.push({ text: c.original, tag: "del", cls: "dropped", label: title });
+      }
+    }
+    return [draftParts, originalParts];
   }
 
   function render(text, doc) {
@@ -68,8 +123,10 @@
       marked.append(chars.slice(pos, start).join(""));
       const q = findings[i];
       marked.append(el("mark", {
-        class: "q " + q.verdict, "data-index": String(i), "data-verdict": q.verdict,
-        tabindex: "0", role: "button", "aria-pressed": "false", title: q.verdict,
+        class: `q ${q.verdict} sev-${q.severity}` + (q.suppressed ? " suppressed" : ""),
+        "data-index": String(i), "data-verdict": q.verdict, "data-severity": q.severity,
+        tabindex: "0", role: "button", "aria-pressed": "false", title: verdictLabel(q),
+        "aria-label": `${verdictLabel(q)}: ${chars.slice(start, end).join("")}`,
       }, chars.slice(start, end).join("")));
       pos = end;
     }
@@ -77,8 +134,11 @@
     const s = doc.summary;
     summary.replaceChildren(
       `${s.quotes} quotation${s.quotes === 1 ? "" : "s"}: ${s.verified} verified, ${s.drift} drift, ` +
-      `${s.misattributed} misattributed, ${s.unverified} unverified — decision `,
-      el("span", { class: "decision " + doc.decision, id: "decision" }, doc.decision));
+      `${s.misattributed} misattributed, ${s.unverified} unverified`,
+      el("span", { id: "suppressed-count" }, s.suppressed ? `, ${s.suppressed} suppressed` : ""),
+      " — decision ",
+      el("span", { class: "decision " + doc.decision, id: "decision" }, doc.decision),
+      el("span", { class: "muted", id: "threshold" }, ` at --fail-on ${doc.fail_on}`));
     detail.hidden = true;
     results.hidden = false;
   }
@@ -105,24 +165,34 @@
         source.append(" ", el("a", { href: q.source.url, rel: "noreferrer noopener" }, "link"));
       }
     }
-    const changes = q.drift.filter((c) => c.kind !== "elided" && c.kind !== "bracketed");
+    const [draftParts, originalParts] = markedParts(
+      q.drift.filter((c) => c.kind !== "elided" && c.kind !== "bracketed"));
     const list = el("ul", { class: "changes" });
     for (const c of q.drift) {
-      list.append(el("li", {}, `${c.kind}: “${c.draft}” → “${c.original}”`));
+      const [label, phrase] = describeChange(c);
+      list.append(el("li", { class: "change " + c.kind }, el("span", { class: "kind" }, label + ":"), " " + phrase));
     }
-    for (const note of q.notes) list.append(el("li", {}, note));
+    for (const note of q.notes) list.append(el("li", { class: "note" }, "note: " + note));
+    const rows = [
+      el("dt", {}, "Verdict"),
+      el("dd", { id: "detail-verdict", class: `verdict ${q.verdict} sev-${q.severity}` }, `${q.verdict} (${q.severity})`),
+      el("dt", {}, "Credited to"), el("dd", {}, credited),
+      el("dt", {}, "Said by"), el("dd", { id: "detail-speaker" }, q.speaker || "not in the corpus"),
+      el("dt", {}, "Source"), el("dd", { id: "detail-source" }, source),
+      el("dt", {}, el("abbr", { title: SCORE_HELP }, "Score")),
+      el("dd", { id: "detail-score", title: SCORE_HELP }, `${q.score} / 100`,
+        el("span", { class: "muted" }, " — " + SCORE_HELP)),
+    ];
+    if (q.suppressed) {
+      rows.push(el("dt", {}, "Suppressed"), el("dd", { id: "detail-suppressed" }, suppressionPhrase(q.suppressed)));
+    }
     detail.replaceChildren(
-      el("dl", {},
-        el("dt", {}, "Verdict"), el("dd", { id: "detail-verdict" }, `${q.verdict} (${q.severity})`),
-        el("dt", {}, "Credited to"), el("dd", {}, credited),
-        el("dt", {}, "Said by"), el("dd", { id: "detail-speaker" }, q.speaker || "not in the corpus"),
-        el("dt", {}, "Source"), el("dd", { id: "detail-source" }, source),
-        el("dt", {}, "Score"), el("dd", {}, String(q.score))),
+      el("dl", {}, ...rows),
       el("div", { class: "side" },
-        el("div", { id: "side-draft" }, el("h3", {}, "Draft"),
-          ...highlighted(q.text, changes.map((c) => c.draft), "del")),
+        el("div", { id: "side-draft" }, el("h3", {}, "Draft"), ...highlighted(q.text, draftParts)),
         el("div", { id: "side-original" }, el("h3", {}, "Original"),
-          ...(q.original === null ? ["—"] : highlighted(q.original, changes.map((c) => c.original), "ins")))),
+          ...(q.original === null ? ["—"] : highlighted(q.original, originalParts)))),
+      draftParts.length + originalParts.length ? CHANGE_KEY.cloneNode(true) : null,
       list.childElementCount ? list : null);
     detail.hidden = false;
   }
@@ -143,10 +213,15 @@
       const response = await fetch("/v1/check", {
         method: "POST", headers, body: JSON.stringify({ text, format: format.value }),
       });
-      const doc = await response.json();
+      const doc = await response.json().catch(() => ({}));
       if (!response.ok) {
-        if (response.status === 401) tokenRow.hidden = false;
         summary.className = "error";
+        if (response.status === 401) {
+          tokenRow.hidden = false;
+          summary.textContent = token.value ? TOKEN_REFUSED : TOKEN_NEEDED;
+          token.focus();
+          return;
+        }
         summary.textContent = `${doc.title || response.status}: ${doc.detail || ""}`;
         return;
       }
