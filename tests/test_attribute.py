@@ -241,3 +241,32 @@ def test_credit_goes_to_the_speaker_of_the_quotations_own_clause(text, quote, na
 ])
 def test_an_attribution_says_how_the_credit_was_reached(text, via):
     assert credits(text)[-1][1].via == via
+
+
+@pytest.mark.parametrize(("text", "quote", "name"), [
+    # the object of a verb is not its speaker
+    ('Ana Ruiz thanked Obama for "taking these steps to make us safer."', "taking these steps to make us safer.",
+     "Ana Ruiz"),
+    # a passive cue credits its agent
+    ('Rubio was asked by Fox Business moderator Gerard Baker whether the plan would risk "adding another'
+     ' expensive program."', "adding another expensive program.", "Gerard Baker"),
+    # the subject heads a chain of appositives
+    ('Marty West, an education professor who worked for Sen. Lamar Alexander (R-Tenn.), one of the bill\'s'
+     ' architects, called it "an incredibly significant development."', "an incredibly significant development.",
+     "Marty West"),
+    # a label right before a colon
+    ('Clinton: "Our goal is to defeat ISIS." Bush: "The mission is to destroy ISIS."',
+     "The mission is to destroy ISIS.", "Bush"),
+    # a cue after ", and" belongs to the next clause
+    ('Cruz said he would make sand "glow in the dark," for instance, and Trump vowed to "bomb" them.',
+     "glow in the dark,", "Cruz"),
+    # a left cue beats a tag after a finished question
+    ('Clinton answered Mills with, "Why now?" Mills then wrote back, "You look cute."', "Why now?", "Clinton"),
+])
+def test_the_speaker_is_the_subject_of_the_quotations_own_clause(text, quote, name):
+    assert dict(credits(text))[quote].name == name
+
+
+def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
+    attribution = only('"Is this a priority?" Omar Haddad said at a press conference, according to the Daily Sun.')
+    assert (attribution.name, attribution.relayed_by) == ("Omar Haddad", "the Daily Sun")

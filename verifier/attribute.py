@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 
 from . import lexicon as lx
 from .models import Attribution, Quotation
-from .names import parse_name, same_person
+from .names import ROLE_WORDS, parse_name, same_person
 
 _ABBREV = (r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|Prof|Rev|St|Jr|Sr|Sec|Atty|Maj"
            r"|Cmdr|Supt|Pres|Calif|Fla|Nev|Ill|Mass|Conn|Penn|Wis|Mich|Minn|Ariz|Tenn|Ky|Va|Ga|Ala|Colo"
@@ -333,17 +333,22 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
         if k >= 0 and toks[k].text == "(":
             j = k - 1
     if j >= 0 and toks[j].text == "," and allow_appositive:
-        # "Clinton, 35, the daughter of ..., said": try each earlier comma, nearest first
+        # "Clinton, 35, the daughter of ..., said": the subject heads the chain of appositives, so a name
+        # at the farthest comma wins ("Marty West, who worked for Sen. Alexander, one of ..., called it")
         k = j - 1
         commas = 0
+        found: list[_NP] = []
         while k >= 0 and toks[k].text not in {_QMARK, ";", ":"} and j - k < 40 and commas < 3:
             if toks[k].text == ",":
                 commas += 1
                 inner = _np_before(text, toks, k, allow_appositive=False)
                 if inner is not None and inner.kind in {"name", "role"}:
-                    return inner
+                    found.append(inner)
             k -= 1
-        return None
+        names = [np for np in found if np.kind == "name" and not _after_preposition(toks, np.start)]
+        if names:
+            return names[-1]
+        return found[0] if found else None
     if j < 0:
         return None
     tok = toks[j]
@@ -396,6 +401,15 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
     return None
 
 
+_PREPOSITIONS = frozenset("in at on from for with to of by about under over near after before during".split())
+
+
+def _after_preposition(toks: list[_Tok], start: int) -> bool:
+    """Return True when the phrase starting at `start` is the object of a preposition ("in Washington")."""
+    k = bisect.bisect_left([t.start for t in toks], start) - 1
+    return k >= 0 and toks[k].low in _PREPOSITIONS
+
+
 def _np_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
     """Return the noun phrase that starts at token `i` (the speaker in "said X")."""
     if i >= len(toks):
@@ -418,8 +432,7 @@ def _np_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
         m = k
         while m < len(toks) and m - k < 3 and toks[m].text[:1].islower() and toks[m].low not in _STOP_AFTER_NP:
             m += 1
-        if m > k and m < len(toks) and _is_cap(toks[m]) and (toks[m - 1].low in lx.ROLE_NOUNS
-                                                              or toks[m - 1].low in lx.TITLES):
+        if m > k and m < len(toks) and _is_cap(toks[m]) and toks[m - 1].low in ROLE_WORDS:
             k = m
             while k < len(toks) and _is_cap(toks[k]):
                 k += 1
@@ -465,10 +478,10 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
     i = 0
     while i < len(toks) and toks[i].text in {",", "\u2014", "\u2013"}:
         i += 1
-    if i < len(toks) and toks[i].low in _NEW_CLAUSE:
-        return None  # `Reid called them "...," while Pelosi said ...`: that cue is the next clause's
     for c in range(i, min(len(toks), i + 28)):
         tok = toks[c]
+        if tok.low in _NEW_CLAUSE and (c == i or toks[c - 1].text == ","):
+            return None  # `Reid called them "...," while Pelosi said ...`: that cue is the next clause's
         if tok.text in {_QMARK, ";"}:
             return None
         n = _phrase_at(toks, c)
@@ -492,12 +505,15 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
                 toks[c - 1].text == "," and tok.low in _INVERTING)
             if inverted_ok:
                 np = _np_after(text, toks, c + max(n, 1))
-                if np is not None and tok.low not in {"told", "telling", "calling", "called", "asked", "asking"}:
-                    return _Cue(np, cue)
+                if np is not None and (tok.low in _INVERTING_RIGHT or n):
+                    return _Cue(np, cue)  # `"...," said Reid`; not `"...," thanked Obama`
             return None
     return None
 
 
+_INVERTING_RIGHT = frozenset("""said says wrote writes added adds continued explained replied recalled argued
+noted insisted responded countered declared remarked tweeted posted stated warned concluded""".split())
+_PASSIVE = frozenset("was were is are been being".split())
 _NEW_CLAUSE = frozenset("while whereas although though but and before after when whereupon".split())
 _SPAN_STOP = frozenset("that which who whom whose because but and or so if as when while than what".split())
 
@@ -535,6 +551,16 @@ def _span_subject(text: str, toks: list[_Tok], i: int, c: int) -> _NP | None:
     return _NP(text[first.start:toks[j - 1].end], first.start, "span", hint)
 
 
+def _according_to(text: str, toks: list[_Tok], cue: _Cue) -> str | None:
+    """Return who relays the words when a speaker tag goes on `..., according to X`, or None."""
+    for c in range(len(toks) - 1):
+        if toks[c].start > cue.np.start and toks[c].low == "according" and toks[c + 1].low == "to":
+            np = _np_after(text, toks, c + 2)
+            if np is not None:
+                return text[np.start:toks[-1].end].strip(" .,;")
+    return None
+
+
 def _between_is_appositive(toks: list[_Tok], i: int, c: int) -> bool:
     return any(t.text == "," for t in toks[i:c])
 
@@ -563,6 +589,10 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
                 if subject is not None:
                     return _Cue(subject.np, cue)
                 continue
+            if c > 0 and toks[c - 1].low in _PASSIVE and c + 1 < len(toks) and toks[c + 1].low == "by":
+                agent = _np_after(text, toks, c + 2)  # "Rubio was asked by moderator Gerard Baker whether ..."
+                if agent is not None:
+                    return _Cue(agent, cue)
             np = _np_before(text, toks, c)
             if np is not None:
                 return _Cue(np, cue)
@@ -570,6 +600,12 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
             if after is not None and after.kind in {"name", "pronoun"} and tok.low in _INVERTING:
                 return _Cue(after, cue)
     if toks and toks[-1].text == ":":
+        k = len(toks) - 2
+        while k >= 0 and _is_cap(toks[k]) and toks[k].text not in lx.STOP_CAPS:
+            k -= 1
+        if k < len(toks) - 2 and k >= 0 and toks[k].text == _QMARK:
+            # `Clinton: "...". Bush: "..."`: the label right before the colon names the speaker
+            return _Cue(_NP(text[toks[k + 1].start:toks[-2].end], toks[k + 1].start, "name"), ":")
         np = _np_after(text, toks, 0)
         if np is not None and (np.kind != "role" or np.mention.split()[-1].lower() in lx.ROLE_NOUNS):
             return _Cue(np, ":")
@@ -737,14 +773,20 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         cue = None
         s_end = _sentence_end(masked, b, para_hi)
         right = _tokens(masked, b, s_end)
-        ends_sentence = q.text.rstrip("\"'”’)").endswith(".")
-        right_cue = None
-        if not ends_sentence or right and right[0].text[:1].islower():
-            right_cue = _find_cue_right(masked, right)
+        closing = q.text.rstrip("\"'”’)")
+        ends_sentence = closing.endswith(".")
         s_start = _sentence_start(masked, para_lo, a)
         sent_of[i] = s_start
         left = _tokens(masked, s_start, a)
         left_cue = _find_cue_left(masked, left, registry)
+        right_cue = None
+        if (not ends_sentence or right and right[0].text[:1].islower()) and not (
+                closing.endswith(("?", "!")) and left_cue is not None and right and not right[0].text[:1].islower()):
+            right_cue = _find_cue_right(masked, right)
+        if right_cue is not None and right_cue.cue != "according to":
+            relay = _according_to(masked, right, right_cue)
+            if relay:
+                right_cue = replace(right_cue, relayed_by=relay)
         if right_cue and right_cue.cue == "according to" and left_cue and left_cue.cue != "according to":
             relay = masked[right_cue.np.start:s_end].strip(" .,;")
             cue = _Cue(left_cue.np, left_cue.cue, relay)

@@ -30,6 +30,7 @@ assemblywoman assemblymember trooper constable superintendent provost dean chanc
 archbishop bishop pastor reverend dr doctor nurse pollster economist analyst strategist consultant
 activist organizer organiser lobbyist candidate nominee reporter correspondent anchor host commentator
 pundit blogger columnist writer journalist producer director actor actress singer comedian rapper
+moderator panelist interviewer narrator
 businessman businesswoman billionaire mogul developer investor entrepreneur banker owner
 """.split())
 ROLE_WORDS = lx.TITLES | lx.ROLE_NOUNS | _EXTRA_ROLES
