@@ -270,3 +270,17 @@ def test_the_speaker_is_the_subject_of_the_quotations_own_clause(text, quote, na
 def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
     attribution = only('"Is this a priority?" Omar Haddad said at a press conference, according to the Daily Sun.')
     assert (attribution.name, attribution.relayed_by) == ("Omar Haddad", "the Daily Sun")
+
+
+@pytest.mark.parametrize(("text", "quote", "name"), [
+    ('"October was good for her," said former Obama adviser David Axelrod.', "October was good for her,",
+     "David Axelrod"),
+    ('Former secretary of state Hillary Rodham Clinton: "We learned that from the department."',
+     "We learned that from the department.", "Hillary Rodham Clinton"),
+    ('Drivers passed a sign in Corona, which read, "Vote for the park."', "Vote for the park.", None),
+    ('"Campaigns are short of money" but must advertise, says Evan Tracey, a consultant.',
+     "Campaigns are short of money", "Evan Tracey"),
+])
+def test_role_words_relative_which_and_a_sentence_running_on_after_the_quotation(text, quote, name):
+    found = dict(credits(text))[quote]
+    assert (found.name if found else None) == name

@@ -119,3 +119,39 @@ def test_unbalanced_quote_marks_are_warned_about(corpus, draft, warning):
 def test_balanced_marks_give_no_warning(corpus):
     report = check_document(document_from_text('"We will win," Reid said. "And soon," he added.'), corpus)
     assert report.warnings == []
+
+
+@pytest.mark.parametrize("draft, verdict", [
+    # a short phrase in a sentence with no cue of its own is a scare quote, whoever the sentence is about
+    ('Pelosi never used the phrase "political refugees" in her remarks.', "verified"),
+    # ... but a cue makes it a credit
+    ('Pelosi called them "political refugees."', "misattributed"),
+])
+def test_a_sentences_subject_is_no_credit_for_a_short_phrase(corpus, draft, verdict):
+    [finding] = check(corpus, draft)
+    assert finding.verdict == verdict
+
+
+def test_words_quoted_inside_someone_elses_quotation_are_their_claim_not_an_accusation(corpus):
+    [outer, inner] = check(corpus, '"Reid told us, \'We\'re of course aware of these concerns,\' and left,"'
+                                   ' said Maria Lopez, an organiser.')
+    assert (inner.verdict, inner.severity) == ("verified", "warning")
+    assert any("Josh Earnest" in note for note in inner.notes)
+
+
+def test_the_outlet_a_draft_says_relayed_the_words_is_a_right_credit(tmp_path, runner):
+    import json
+
+    from verifier.cli import cli
+
+    csv_path = tmp_path / "q.csv"
+    csv_path.write_text("text,speaker,publisher,title\n"
+                        "The committee has not received any complaint about the contract this year,"
+                        "The Daily Beacon,Gazette,Contract\n", encoding="utf-8")
+    db = tmp_path / "c.db"
+    assert runner.invoke(cli, ["corpus", "import", str(csv_path), "--corpus", str(db)]).exit_code == 0
+    result = runner.invoke(cli, ["check", "--no-config", "--format", "json", "--corpus", str(db), "--text",
+                                 '"The committee has not received any complaint about the contract this year,"'
+                                 ' spokesman Omar Haddad said, according to the Daily Beacon.'])
+    [finding] = json.loads(result.output)["files"][0]["quotes"]
+    assert finding["verdict"] == "verified"

@@ -359,7 +359,9 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
             base = low[: -len(suffix)]
     if base in _SUBJECT_PRONOUNS:
         return _NP(tok.text if base == low else tok.text[:len(base)], tok.start, "pronoun")
-    if low in {"who", "which"}:
+    if low == "which":
+        return None  # a thing: "a sign, which read ..."
+    if low == "who":
         if j >= 1 and toks[j - 1].text == ",":
             prior = _np_before(text, toks, j - 1, allow_appositive=False)
             if prior is not None:
@@ -462,6 +464,13 @@ def _modified_name_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
         m += 1
     if toks[m - 1].text.endswith(("'s", "’s")):
         return None
+    r = m
+    while r < len(toks) and r - m < 3 and toks[r].text[:1].islower() and toks[r].low not in _STOP_AFTER_NP:
+        r += 1
+    if m < r < len(toks) and _is_cap(toks[r]) and toks[r - 1].low in ROLE_WORDS:
+        m = r  # "said former Obama adviser David Axelrod": the name follows the role word
+        while m < len(toks) and _is_cap(toks[m]):
+            m += 1
     return _NP(text[toks[i].start:toks[m - 1].end], toks[i].start, "name")
 
 
@@ -514,7 +523,7 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
 _INVERTING_RIGHT = frozenset("""said says wrote writes added adds continued explained replied recalled argued
 noted insisted responded countered declared remarked tweeted posted stated warned concluded""".split())
 _PASSIVE = frozenset("was were is are been being".split())
-_NEW_CLAUSE = frozenset("while whereas although though but and before after when whereupon".split())
+_NEW_CLAUSE = frozenset("while whereas although though and before after when whereupon".split())
 _SPAN_STOP = frozenset("that which who whom whose because but and or so if as when while than what".split())
 
 
@@ -603,8 +612,9 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
         k = len(toks) - 2
         while k >= 0 and _is_cap(toks[k]) and toks[k].text not in lx.STOP_CAPS:
             k -= 1
-        if k < len(toks) - 2 and k >= 0 and toks[k].text == _QMARK:
-            # `Clinton: "...". Bush: "..."`: the label right before the colon names the speaker
+        if k < len(toks) - 2 and k >= 0 and (toks[k].text == _QMARK or toks[k].low in ROLE_WORDS):
+            # `Clinton: "...". Bush: "..."`, `Former secretary of state Hillary Clinton: "..."`: the label
+            # right before the colon names the speaker
             return _Cue(_NP(text[toks[k + 1].start:toks[-2].end], toks[k + 1].start, "name"), ":")
         np = _np_after(text, toks, 0)
         if np is not None and (np.kind != "role" or np.mention.split()[-1].lower() in lx.ROLE_NOUNS):

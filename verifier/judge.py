@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .align import Token
-from .corpus import Corpus
+from .corpus import Corpus, name_key
 from .drift import is_drift, severity_of
 from .match import MIN_COVERAGE, SHORT_QUOTE_WORDS, Scored
 from .models import Attribution, Finding, Quotation, Speaker
@@ -77,10 +77,20 @@ def _is_speaker(written: str, speaker: Speaker, corpus: Corpus) -> str | None:
     return None
 
 
+def _names_in(phrase: str, speaker: Speaker) -> bool:
+    """Return True when a phrase names the speaker ("the Las Vegas Sun", "a Pentagon readout" for Pentagon)."""
+    if names_person(phrase, speaker.name, speaker.aliases):
+        return True
+    words = f" {name_key(phrase)} "
+    return any(f" {name_key(name)} " in words for name in (speaker.name, *speaker.aliases) if name_key(name))
+
+
 def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> Credit:
     """Return whether the draft's attribution credits the words to the right person."""
     if attribution is None:
         return Credit("none")
+    if attribution.via in ("subject", "previous") and scored.words <= SHORT_QUOTE_WORDS:
+        return Credit("none")  # a few words in a sentence with no cue of their own: a scare quote, not a credit
     quote = scored.alignment.quote
     name = attribution.name
     mention = attribution.mention.strip()
@@ -96,6 +106,13 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
         return Credit("right")
     if quote.relayed_by and names_person(written, quote.relayed_by.name, quote.relayed_by.aliases):
         return Credit("right", f"credited to {quote.relayed_by.name}, who relayed {quote.speaker.name}'s words")
+    if attribution.relayed_by and _names_in(attribution.relayed_by, quote.speaker):
+        return Credit("right", f"credited to {written} as relayed by {attribution.relayed_by}; the corpus has"
+                               f" these words from {quote.speaker.name}")
+    if attribution.via == "nested":
+        # words quoted inside another speaker's quotation: that speaker's claim, not the draft's
+        return Credit("unidentified", f"quoted inside another quotation as {written}'s; the corpus has these"
+                                      f" words from {quote.speaker.name}")
     if is_body(name) and not quote.speaker.affiliations and not people_named(corpus, name):
         # A body credited for words the corpus has from a person ("the League said"): the person may
         # well speak for it, but the corpus does not say whom they speak for, so this cannot be checked
