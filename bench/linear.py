@@ -73,8 +73,8 @@ def make_input(kind: str, size: int) -> str:
 def measure(command: str, kind: str, size: int) -> float:
     """Run one measurement in this process; return seconds."""
     from verifier.check import check_document, quotations_in
-    from verifier.corpus import Corpus
     from verifier.read import document_from_text
+    from verifier.store.sqlite import Corpus
 
     text = make_input(kind, size)
     best = float("inf")

@@ -189,7 +189,7 @@ class Generator:
 # -- building the corpus ---------------------------------------------------------
 def build(count: int, seed: int, rebuild: bool) -> dict:
     """Generate and import the corpus (or reuse the cached one); return its build facts."""
-    from verifier.corpus import Corpus
+    from verifier.store.sqlite import Corpus
     from verifier.transfer import import_files
 
     CACHE.mkdir(exist_ok=True)
@@ -253,9 +253,9 @@ def check_worker(db: str, queries_path: str) -> None:
     """Check every draft of 10 quotations warm; print timings, the answers and peak RSS as JSON."""
     from verifier.align import draft_tokens
     from verifier.check import check_quotation
-    from verifier.corpus import Corpus
     from verifier.match import best_alignments
     from verifier.models import Attribution, Quotation
+    from verifier.store.sqlite import Corpus
 
     queries = [Query(**q) for q in json.loads(Path(queries_path).read_text())]
     corpus = Corpus.open(db, readonly=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from verifier.corpus import Corpus
 from verifier.records import build_corpus, records_dir
+from verifier.store.sqlite import Corpus
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from verifier.corpus import Corpus, CorpusError
 from verifier.records import default_corpus_path, load_records, records_dir
+from verifier.store.sqlite import Corpus, CorpusError
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -95,8 +95,8 @@ def test_aliases_and_affiliations_resolve_to_speakers(corpus):
 
 
 def test_adding_the_same_quote_twice_stores_it_once(tmp_path):
-    from verifier.corpus import QuoteRecord
     from verifier.models import Source, Speaker
+    from verifier.store.sqlite import QuoteRecord
 
     with Corpus.open(tmp_path / "c.db", create=True) as corpus:
         record = QuoteRecord("Words said once.", "s", "src")
@@ -107,8 +107,8 @@ def test_adding_the_same_quote_twice_stores_it_once(tmp_path):
 
 
 def _record(text: str):
-    from verifier.corpus import QuoteRecord
     from verifier.models import Source, Speaker
+    from verifier.store.sqlite import QuoteRecord
 
     return [Speaker("s", "Some One")], [Source("src", "P", "T")], [QuoteRecord(text, "s", "src")]
 
@@ -165,7 +165,7 @@ def test_background_checkpoints_copy_committed_writes_into_the_database_file(tmp
 
 
 def test_an_import_leaves_its_batches_in_the_database_file_and_automatic_checkpoints_on(tmp_path, monkeypatch):
-    from verifier.corpus import _Checkpointer
+    from verifier.store.sqlite import _Checkpointer
     from verifier.transfer import import_files
 
     data = tmp_path / "quotes.jsonl"

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from verifier import integrity
 from verifier.cli import cli
-from verifier.corpus import SCHEMA_VERSION, Corpus, CorpusError
+from verifier.store import sqlite_integrity as integrity
+from verifier.store.sqlite import SCHEMA_VERSION, Corpus, CorpusError
 
 DRAFT = '"We\'re of course aware of these concerns," Earnest said.\n'
 

@@ -12,8 +12,8 @@ import json
 import pytest
 
 from verifier.cli import cli
-from verifier.corpus import Corpus
 from verifier.names import names_person, parse_name, same_person
+from verifier.store.sqlite import Corpus
 
 SAME = [
     ("Warren", "Elizabeth Warren"),

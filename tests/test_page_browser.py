@@ -25,9 +25,9 @@ from live_server import start_server, stop_server  # noqa: E402
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 from verifier.check import check_document  # noqa: E402
-from verifier.corpus import Corpus  # noqa: E402
 from verifier.read import document_from_text  # noqa: E402
 from verifier.report import describe_change  # noqa: E402
+from verifier.store.sqlite import Corpus  # noqa: E402
 
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshot.png"
 # Chromium flags that keep it off the network (closed here) and quiet, as root in a container

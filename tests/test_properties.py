@@ -30,9 +30,9 @@ from hypothesis import strategies as st
 
 from verifier.check import quotations_in
 from verifier.cli import cli
-from verifier.integrity import check_corpus
 from verifier.read import document_from_text, read_document
 from verifier.records import records_dir
+from verifier.store.sqlite_integrity import check_corpus
 
 COMMON = settings(deadline=None, database=None, max_examples=100,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,

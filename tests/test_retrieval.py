@@ -12,10 +12,10 @@ import pytest
 from verifier import match
 from verifier.align import draft_tokens
 from verifier.check import check_quotation
-from verifier.corpus import Corpus, fts_phrase
-from verifier.match import best_alignments, candidates, fts_queries, phrase_rowids
+from verifier.match import best_alignments, candidates, phrase_rowids, phrase_runs
 from verifier.models import Attribution, Quotation
 from verifier.normalize import index_text
+from verifier.store.sqlite import Corpus, fts_phrase
 from verifier.transfer import import_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -124,8 +124,9 @@ def test_credited_speaker_is_preferred_among_identical_candidates(generated):
 def test_fts_syntax_in_a_quotation_never_breaks_the_query(generated, draft):
     corpus, _ = generated
     tokens = draft_tokens(draft)
-    for query, _ in fts_queries(corpus, tokens):
-        corpus.match_rowids(query, 5, ranked=False)
+    runs = phrase_runs(corpus, tokens)
+    if runs:
+        corpus.rowids_with_phrases(runs, 5)
     best_alignments(corpus, tokens)  # no exception
     check_quotation(Quotation(draft, 0, len(draft)), None, corpus)
 
@@ -162,8 +163,7 @@ def test_phrase_windows_find_exactly_the_quotes_holding_the_whole_phrases(genera
         frequencies = corpus.document_frequencies(k for run in runs for k in run)
         if min(frequencies.values()) < 8:
             continue  # a rare word pins the quote down; these drafts are of common words only
-        whole = " AND ".join('"' + " ".join(run) + '"' for run in runs)
-        expected = corpus.match_rowids(whole, 20, ranked=False)
+        expected = corpus.rowids_with_phrases(runs, 20)
         assert phrase_rowids(corpus, tokens, 20) == expected
         assert expected  # the draft's own quote holds both runs
         checked += 1

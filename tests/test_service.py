@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from live_server import raw_exchange, start_server, stop_server
 
 from verifier.check import check_document
-from verifier.corpus import Corpus
 from verifier.read import document_from_text
 from verifier.report import to_json
 from verifier.service import Settings, create_app
+from verifier.store.sqlite import Corpus
 
 DRIFT = '"consistent with the need to respect due process," the spokesman said.'
 VERIFIED = 'Johnson said the teams included "female agents and medical personnel".'

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from verifier.cli import cli
-from verifier.corpus import Corpus
+from verifier.store.sqlite import Corpus
 from verifier.transfer import import_files
 
 QUOTEBANK = [

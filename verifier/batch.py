@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .check import FileReport, check_document
-from .corpus import Corpus
 from .read import MAX_BYTES_DEFAULT, InputError, read_document
+from .store import CorpusReader as Corpus
+from .store import open_corpus
 from .walk import Target
 
 # Below this many files a pool costs more (start-up, corpus opening) than it saves.
@@ -37,7 +38,7 @@ _worker_memo: dict = {}  # quotation wording and credit -> finding, for this wor
 
 def _init_worker(corpus_path: str) -> None:
     global _worker_corpus
-    _worker_corpus = Corpus.open(corpus_path, readonly=True)
+    _worker_corpus = open_corpus(corpus_path, readonly=True)
     _worker_memo.clear()
 
 
@@ -78,7 +79,7 @@ def check_files(targets: Iterable[Target], corpus_path: str, max_bytes: int = MA
     workers = min(workers or default_workers(), max(1, len(targets) // MIN_FILES_PER_WORKER))
     outcomes: Iterable[tuple[str, FileReport | str]]
     if workers <= 1:
-        corpus = Corpus.open(corpus_path, readonly=True)
+        corpus = open_corpus(corpus_path, readonly=True)
         memo: dict = {}
         outcomes = (check_one(t, corpus, max_bytes, memo) for t in targets)
         return _gather(outcomes, len(targets), progress, corpus.close)

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field, replace
 
 from .align import draft_tokens
 from .attribute import attribute_quotations
-from .corpus import Corpus
 from .find import find_quotations
 from .judge import judge, matches, speakers_for
 from .match import best_alignments, speaker_fragment_alignments
 from .models import Attribution, Finding, Quotation
 from .read import Document
+from .store import CorpusReader as Corpus
 
 
 @dataclass(frozen=True)

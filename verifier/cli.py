@@ -62,11 +62,11 @@ FAIL_ON = ("misattributed", "drift", "unverified", "never")
 
 
 def _open_corpus(path: str | None):
-    from .corpus import Corpus, CorpusError
     from .records import default_corpus_path
+    from .store import CorpusError, open_corpus
 
     try:
-        return Corpus.open(path if path else default_corpus_path(), readonly=True)
+        return open_corpus(path if path else default_corpus_path(), readonly=True)
     except CorpusError as exc:
         _fail(str(exc))
 
@@ -88,7 +88,8 @@ def _config(config_path: str | None, no_config: bool):
 @click.option("--text", "inline_text", help="Check this paragraph instead of files.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default=None,
               help="Report format [default: text, or `format` in the config file].")
-@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
+              help="Corpus database (default: the shipped corpus).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Exit 1 on findings at or above this level [default: misattributed]. 'misattributed' also "
                    "fails on error-severity drift (negation and number flips).")
@@ -120,7 +121,7 @@ def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corp
     limit = max_bytes or config.max_bytes or MAX_BYTES_DEFAULT
     corpus_file = corpus_path or config.corpus
     with _open_corpus(corpus_file) as corpus:  # opened here first: a bad corpus is one line, exit 2
-        corpus_file = str(corpus.path if corpus_file is None else corpus_file)
+        corpus_file = str(corpus.location if corpus_file is None else corpus_file)
         result = BatchResult()
         if inline_text is not None:
             result.reports.append(check_document(document_from_text(inline_text, "<text>"), corpus))
@@ -180,10 +181,10 @@ def _emit(reports: list, errors: list[str], fmt: str, fail_on: str) -> None:
 
 
 def _open_writable(path: str):
-    from .corpus import Corpus, CorpusError
+    from .store import CorpusError, open_corpus
 
     try:
-        return Corpus.open(path, create=True)
+        return open_corpus(path, create=True)
     except CorpusError as exc:
         _fail(str(exc))
 
@@ -199,14 +200,15 @@ def corpus() -> None:
 @click.option("--title", required=True, help="The article's headline.")
 @click.option("--date", default=None, help="Publication date, YYYY-MM-DD.")
 @click.option("--url", default=None, help="Where the article is.")
-@click.option("--corpus", "corpus_path", metavar="DB", required=True, help="Corpus database to add to.")
+@click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
+              required=True, help="Corpus database to add to.")
 def ingest(article: str, publisher: str, title: str, date: str | None, url: str | None, corpus_path: str) -> None:
     """Add every attributed quotation in ARTICLE to a corpus."""
     import re
 
-    from .corpus import slug
     from .ingest import ingest_document
     from .models import Source
+    from .store import slug
     from .transfer import date_problem
 
     if date:
@@ -225,7 +227,8 @@ def ingest(article: str, publisher: str, title: str, date: str | None, url: str 
 
 
 @corpus.command("list")
-@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
+              help="Corpus database (default: the shipped corpus).")
 @click.option("--speaker", default=None, help="Only this speaker's quotes (name or alias).")
 @click.option("--limit", default=50, show_default=True, help="How many quotes to show.")
 @click.option("--offset", default=0, help="Skip this many quotes first.")
@@ -248,7 +251,8 @@ def list_quotes(corpus_path: str | None, speaker: str | None, limit: int, offset
 
 @corpus.command()
 @click.argument("text")
-@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
+              help="Corpus database (default: the shipped corpus).")
 @click.option("--limit", default=10, show_default=True)
 def search(text: str, corpus_path: str | None, limit: int) -> None:
     """Find the stored quotes closest to TEXT."""
@@ -266,7 +270,8 @@ def search(text: str, corpus_path: str | None, limit: int) -> None:
 
 
 @corpus.command()
-@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
+              help="Corpus database (default: the shipped corpus).")
 def speakers(corpus_path: str | None) -> None:
     """List speakers with their aliases, role and number of quotes."""
     with _open_corpus(corpus_path) as db:
@@ -280,56 +285,57 @@ def speakers(corpus_path: str | None) -> None:
 
 
 @corpus.command()
-@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
+              help="Corpus database (default: the shipped corpus).")
 def stats(corpus_path: str | None) -> None:
     """Show how many quotes, speakers and sources the corpus holds."""
     with _open_corpus(corpus_path) as db:
         counts = db.stats()
-        click.echo(f"corpus:   {db.path}")
+        click.echo(f"corpus:   {db.location}")
     for key in ("quotes", "speakers", "sources", "terms"):
         click.echo(f"{key + ':':<9} {counts[key]:,}")
     click.echo(f"size:     {counts['bytes']:,} bytes")
 
 
 @corpus.command("check")
-@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
+              help="Corpus database (default: the shipped corpus).")
 def check_corpus(corpus_path: str | None) -> None:
-    """Check a corpus file: SQLite integrity, the word index, and that every quote has a speaker and source.
+    """Check a corpus: the database's own integrity, the word index, and that every quote has a speaker and
+    source.
 
-    Exit 0 when healthy, 1 when problems were found (each listed), 2 when the file cannot be opened.
+    Exit 0 when healthy, 1 when problems were found (each listed), 2 when the corpus cannot be opened.
     """
-    import sqlite3
-
-    from .corpus import Corpus, CorpusError
-    from .integrity import check_corpus as run_checks
+    from .store import CorpusError, database_errors, open_corpus
 
     path = corpus_path
     if path is None:
         db = _open_corpus(None)
-        path = db.path
+        path = db.location
         db.close()
     try:
-        db = Corpus.open(path)  # writable when it can be: FTS5's integrity-check is an INSERT
+        db = open_corpus(path)  # writable when it can be: FTS5's integrity-check is an INSERT
     except CorpusError:
         db = _open_corpus(path)
     with db:
         try:
-            report = run_checks(db.conn, db.path)
-        except sqlite3.DatabaseError as exc:
-            _fail(f"{db.path}: damaged corpus database ({exc})")
+            report = db.check_integrity()
+        except database_errors() as exc:
+            _fail(f"{db.location}: damaged corpus database ({' '.join(str(exc).split())})")
     counts = ", ".join(f"{v:,} {k}" for k, v in report.counts.items())
     for problem in report.problems:
-        click.echo(f"{db.path}: {problem}")
+        click.echo(f"{db.location}: {problem}")
     if report.ok:
-        click.echo(f"{db.path}: ok ({counts})")
+        click.echo(f"{db.location}: ok ({counts})")
         return
-    click.echo(f"{db.path}: {len(report.problems)} problem(s) found", err=True)
+    click.echo(f"{db.location}: {len(report.problems)} problem(s) found", err=True)
     sys.exit(1)
 
 
 @corpus.command("import")
 @click.argument("files", nargs=-1, required=True)
-@click.option("--corpus", "corpus_path", metavar="DB", required=True, help="Corpus database to add to.")
+@click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
+              required=True, help="Corpus database to add to.")
 @click.option("--strict", is_flag=True, help="Stop at the first malformed line; then nothing is imported.")
 @click.option("--dry-run", is_flag=True, help="Read, validate and count; change nothing.")
 @click.option("--batch-size", default=50_000, show_default=True, type=click.IntRange(1, 1_000_000),
@@ -342,11 +348,11 @@ def import_(files: tuple[str, ...], corpus_path: str, strict: bool, dry_run: boo
     speaker_qid, speaker_aliases and speaker_affiliations (separated by |),
     speaker_role, speaker_gender, publisher, title, date (YYYY-MM-DD), url, context.
     """
-    from .corpus import Corpus, CorpusError
+    from .store import CorpusError, is_server_url, open_corpus
     from .transfer import import_files
 
     target = corpus_path
-    if dry_run and not os.path.exists(corpus_path):
+    if dry_run and not is_server_url(corpus_path) and not os.path.exists(corpus_path):
         target = ":memory:"
     bar = _ProgressBar() if sys.stderr.isatty() else None
     shown = 0
@@ -357,9 +363,9 @@ def import_(files: tuple[str, ...], corpus_path: str, strict: bool, dry_run: boo
         if shown <= 20:
             click.echo(f"quoteproof: {error} (skipped)", err=True)
 
-    created = target != ":memory:" and not os.path.exists(target)
+    created = target != ":memory:" and not is_server_url(target) and not os.path.exists(target)
     try:
-        with Corpus.open(target, create=True) as db:
+        with open_corpus(target, create=True) as db:
             report = import_files(db, files, strict=strict, dry_run=dry_run, batch_size=batch_size,
                                   progress=bar.update if bar else None, on_error=on_error)
     except CorpusError as exc:
@@ -413,7 +419,8 @@ class _ProgressBar:
 
 
 @corpus.command("export")
-@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
+              help="Corpus database (default: the shipped corpus).")
 @click.option("-o", "--output", default="-", show_default=True,
               help="File to write (.gz or .bz2 to compress); - for stdout.")
 def export(corpus_path: str | None, output: str) -> None:
@@ -435,7 +442,8 @@ def export(corpus_path: str | None, output: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (loopback only unless you say otherwise).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--corpus", "corpus_path", metavar="DB", help="Corpus database (default: the shipped corpus).")
+@click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
+              help="Corpus database (default: the shipped corpus).")
 @click.option("--token", envvar="QUOTEPROOF_TOKEN", default=None, show_envvar=True,
               help="Require 'Authorization: Bearer TOKEN' on /v1.")
 @click.option("--max-body", default=1_000_000, show_default=True, type=click.IntRange(1),
@@ -452,8 +460,8 @@ def serve(host: str, port: int, corpus_path: str | None, token: str | None, max_
     """Serve the JSON API (/v1) for a CMS and the page (/) where an editor pastes a draft."""
     from dataclasses import replace
 
-    from .corpus import CorpusError
     from .service import Settings, run
+    from .store import CorpusError
 
     # the options win; QUOTEPROOF_BODY_TIMEOUT and QUOTEPROOF_HEADER_TIMEOUT tune the rest
     settings = replace(Settings.from_env(), corpus=corpus_path, token=token or None, max_body=max_body,
@@ -495,10 +503,10 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 2
         if os.environ.get("QUOTEPROOF_TRACEBACK"):
             raise
-        import sqlite3
+        from .store import database_errors
 
         detail = " ".join(str(exc).split())[:300] or type(exc).__name__
-        if isinstance(exc, sqlite3.DatabaseError):
+        if isinstance(exc, database_errors()):
             db = _corpus_named(sys.argv[1:])
             _fail(f"{db}: damaged or unreadable corpus database ({detail}); "
                   f"`quoteproof corpus check --corpus {db}` lists what is wrong")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .check import quotations_in
-from .corpus import Corpus, QuoteRecord, slug
 from .judge import PRONOUNS, people_named
 from .models import Source, Speaker
 from .read import Document
+from .store import CorpusStore as Corpus
+from .store import QuoteRecord, slug
 
 
 @dataclass

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .align import Token
-from .corpus import Corpus, name_key
 from .drift import is_drift, severity_of
 from .match import MIN_COVERAGE, SHORT_QUOTE_WORDS, Scored
 from .models import Attribution, Finding, Quotation, Speaker
 from .names import is_body, names_person, parse_name
+from .store import CorpusReader as Corpus
+from .store import name_key
 
 MIN_MATCHED = 3
 ACCUSE_COVERAGE = 0.8  # share of the draft's words a quote must hold to call them someone else's

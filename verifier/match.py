@@ -18,10 +18,10 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from .align import GAP_EXTEND, MATCH_COST, SPELLING_COST, Op, Token, align, original_words
-from .corpus import Corpus, fts_phrase
 from .drift import changes as drift_changes
 from .models import Alignment, CorpusQuote
 from .normalize import Word, index_text
+from .store import CorpusReader as Corpus
 
 SHORT_QUOTE_WORDS = 4
 MIN_COVERAGE = 0.6  # share of a longer quotation's words a match must find
@@ -61,20 +61,11 @@ class Scored:
             op.kind in ("match", "gap") for op in self.ops)
 
 
-def _phrase(keys: list[str]) -> str:
-    return fts_phrase(" ".join(keys))
-
-
-def fts_queries(corpus: Corpus, tokens: list[Token]) -> list[tuple[str, bool]]:
-    """Return the exact-phrase FTS5 queries for a quotation (an AND of its runs of words between
-    ellipses and brackets), each with False (never ranked by bm25); [] when it would be too costly.
-
-    Every term is a double-quoted key, so quote marks, punctuation and words
-    such as OR or NEAR never reach the parser as syntax.
-    """
+def phrase_runs(corpus: Corpus, tokens: list[Token]) -> list[list[str]]:
+    """Return the runs of keys an exact-phrase look-up of a quotation asks the store for (its runs of words
+    between ellipses and brackets, or its rarest words); [] when it would be too costly."""
     segments = _segments(tokens)
-    runs, _ = _phrase_runs(corpus.document_frequencies(k for seg in segments for k in seg), segments)
-    return [(" AND ".join(_phrase(run) for run in runs), False)] if runs else []
+    return _phrase_runs(corpus.document_frequencies(k for seg in segments for k in seg), segments)[0]
 
 
 def _phrase_runs(frequencies: dict[str, int], segments: list[list[str]]) -> tuple[list[list[str]], bool]:
@@ -101,7 +92,7 @@ def _phrase_runs(frequencies: dict[str, int], segments: list[list[str]]) -> tupl
 
 def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int, whole_phrases: bool = True) -> list[int]:
     """Return row ids of up to `limit` quotes holding each run of the quotation's words as a phrase
-    (or its rarest words, see `fts_queries`), in row id order.
+    (or its rarest words, see `phrase_runs`), in row id order.
 
     FTS5 reads every posting of every word in a phrase, so a phrase with "the" and
     "of" in it reads most of the index. A window of each run's rarest consecutive
@@ -126,7 +117,7 @@ def phrase_rowids(corpus: Corpus, tokens: list[Token], limit: int, whole_phrases
 
 def _rowids_with_runs(corpus: Corpus, runs: list[list[str]], limit: int) -> list[int]:
     """Return row ids, ascending, of up to `limit` quotes holding each run of keys as a phrase: what the
-    FTS5 query of the runs' phrases ANDed finds.
+    store finds for the runs as phrases.
 
     When every word is in few quotes, their cached postings and the quotes' own
     words answer without a query (for runs of plain words only: FTS5 splits a key
@@ -141,7 +132,7 @@ def _rowids_with_runs(corpus: Corpus, runs: list[list[str]], limit: int) -> list
             texts = corpus.quote_texts(rows)
             rows = [r for r in rows if r in texts and _holds_runs(texts[r], runs)]
         return rows[:limit]
-    return corpus.match_rowids(" AND ".join(_phrase(run) for run in runs), limit, ranked=False)
+    return corpus.rowids_with_phrases(runs, limit)
 
 
 def _cheapest_window(run: list[str], frequencies: dict[str, int]) -> list[str] | None:
@@ -226,21 +217,17 @@ def _segments(tokens: list[Token]) -> list[list[str]]:
     return [r for r in runs if r]
 
 
-def _one_word_changed(keys: list[str], frequencies: dict[str, int]) -> str:
-    """Return an FTS5 query for the quotes holding the words before and after some one word of the
-    quotation, each run as a phrase: a short quotation with one word replaced, added or left out.
+def _one_word_changed(keys: list[str], frequencies: dict[str, int]) -> list[list[list[str]]]:
+    """Return the alternatives (runs of keys, each a phrase) a quote holding the words before and after
+    some one word of the quotation holds: a short quotation with one word replaced, added or left out.
 
     When the quotation has rare words, asks instead for any two of its three rarest (one of them
     may be the changed word), which reads far fewer postings."""
     rare = _rare_trio(frequencies, keys)
     if rare:
-        a, b, c = (_phrase([k]) for k in rare)
-        return f"({a} AND {b}) OR ({a} AND {c}) OR ({b} AND {c})"
-    parts = []
-    for i in range(len(keys)):
-        runs = [run for run in (keys[:i], keys[i + 1:]) if run]
-        parts.append("(" + " AND ".join(_phrase(run) for run in runs) + ")")
-    return " OR ".join(parts)
+        a, b, c = ([k] for k in rare)
+        return [[a, b], [a, c], [b, c]]
+    return [[run for run in (keys[:i], keys[i + 1:]) if run] for i in range(len(keys))]
 
 
 def _one_word_changed_rowids(corpus: Corpus, tokens: list[Token], keys: list[str], frequencies: dict[str, int],
@@ -255,7 +242,7 @@ def _one_word_changed_rowids(corpus: Corpus, tokens: list[Token], keys: list[str
     near = (len(keys) - 1) / len(keys)
     rows, whole = _window_rowids(corpus, tokens, frequencies, math.ceil(len(keys) / 2), 2, near)
     if not whole:
-        return corpus.match_rowids(_one_word_changed(keys, frequencies), limit, ranked=False)
+        return corpus.rowids_with_any(_one_word_changed(keys, frequencies), limit)
     return rows[:limit]
 
 

@@ -15,9 +15,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from .corpus import SCHEMA_VERSION, Corpus, CorpusError, QuoteRecord, name_key
 from .models import Source, Speaker
 from .normalize import index_text
+from .store import SCHEMA_VERSION, CorpusError, QuoteRecord, name_key
+from .store.sqlite import Corpus
 
 RECORD_FILES = ("speakers.jsonl", "sources.jsonl", "quotes.jsonl")
 
@@ -113,7 +114,7 @@ def build_corpus(folder: Path, db_path: Path) -> None:
         corpus = Corpus.open(tmp, create=True)
         try:
             corpus.add(speakers, sources, quotes)
-            corpus.conn.execute("PRAGMA journal_mode=DELETE")
+            corpus.without_log()
         finally:
             corpus.close()
         os.replace(tmp, db_path)

@@ -42,10 +42,11 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import __version__
 from .check import FileReport, check_document, summary
-from .corpus import Corpus, CorpusError
 from .gate import fails
 from .models import Speaker
 from .read import document_from_text
+from .store import CorpusError, open_corpus
+from .store import CorpusReader as Corpus
 
 log = logging.getLogger("quoteproof.service")
 
@@ -75,6 +76,7 @@ class Settings:
     """How the service runs; passed to uvicorn worker processes through the environment."""
 
     corpus: str | None = None  # None: the shipped default corpus
+    corpus_read: str | None = None  # a PostgreSQL standby that answers checks and searches
     token: str | None = None  # bearer token required on /v1 when set
     max_body: int = 1_000_000  # bytes
     cors_origins: tuple[str, ...] = ()
@@ -83,7 +85,8 @@ class Settings:
     cache_size: int = 512  # drafts whose reports each worker remembers (0: none)
 
     ENV = {
-        "corpus": "QUOTEPROOF_CORPUS", "token": "QUOTEPROOF_TOKEN", "max_body": "QUOTEPROOF_MAX_BODY",
+        "corpus": "QUOTEPROOF_CORPUS", "corpus_read": "QUOTEPROOF_CORPUS_READ",
+        "token": "QUOTEPROOF_TOKEN", "max_body": "QUOTEPROOF_MAX_BODY",
         "cors_origins": "QUOTEPROOF_CORS_ORIGINS", "body_timeout": "QUOTEPROOF_BODY_TIMEOUT",
         "header_timeout": "QUOTEPROOF_HEADER_TIMEOUT", "cache_size": "QUOTEPROOF_CACHE_SIZE",
     }
@@ -96,6 +99,7 @@ class Settings:
         default = cls()
         return cls(
             corpus=get["corpus"],
+            corpus_read=get["corpus_read"],
             token=get["token"],
             max_body=int(get["max_body"]) if get["max_body"] else default.max_body,
             cors_origins=tuple(o for o in (get["cors_origins"] or "").split(",") if o),
@@ -107,7 +111,8 @@ class Settings:
     def to_env(self) -> dict[str, str]:
         """Return the environment variables that make `from_env` give these settings back."""
         values = {
-            "corpus": self.corpus or "", "token": self.token or "", "max_body": str(self.max_body),
+            "corpus": self.corpus or "", "corpus_read": self.corpus_read or "",
+            "token": self.token or "", "max_body": str(self.max_body),
             "cors_origins": ",".join(self.cors_origins), "body_timeout": str(self.body_timeout),
             "header_timeout": str(self.header_timeout), "cache_size": str(self.cache_size),
         }
@@ -914,7 +919,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None,
             from .records import default_corpus_path
 
             path = settings.corpus or str(default_corpus_path())
-            opened = Corpus.open(path, readonly=True)
+            opened = open_corpus(path, readonly=True, read_location=settings.corpus_read)
         app.state.checker = Checker(corpus or opened, settings.cache_size)
         global WORKER_LOADS
         WORKER_LOADS = WorkerLoads.from_env()
@@ -980,7 +985,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None,
             found = db.speaker(speaker_id)
             if found is None:
                 return None
-            count = db.conn.execute("SELECT COUNT(*) FROM quotes WHERE speaker_id=?", (speaker_id,)).fetchone()[0]
+            count = db.quote_count_of(speaker_id)
             return speaker_json(found, count)
 
         doc = checker(request).read(look)
@@ -1065,7 +1070,7 @@ def _search(db: Corpus, q: str | None, speaker: str | None, limit: int, offset: 
         hits = [(s.alignment.quote, round(s.alignment.score, 1)) for s in scored[offset:offset + limit]]
     else:
         if speaker_id:
-            total = db.conn.execute("SELECT COUNT(*) FROM quotes WHERE speaker_id=?", (speaker_id,)).fetchone()[0]
+            total = db.quote_count_of(speaker_id)
         else:
             total = db.stats()["quotes"]
         hits = [(quote, None) for quote in db.quotes(speaker_id=speaker_id, limit=limit, offset=offset)]
@@ -1123,7 +1128,7 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
     from .records import default_corpus_path
 
     path = settings.corpus or str(default_corpus_path())  # build the default corpus once, before any worker
-    Corpus.open(path, readonly=True).close()
+    open_corpus(path, readonly=True, read_location=settings.corpus_read).close()
     settings = replace(settings, corpus=path)
     if host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
         log.warning("serving on %s without a token: anyone who can reach it can use /v1 (set --token)", host)

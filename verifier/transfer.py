@@ -66,9 +66,10 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from .corpus import Corpus, CorpusError, document_counts, name_key, quote_id, slug
 from .models import Source, Speaker
 from .normalize import index_text, index_words
+from .store import CorpusError, document_counts, name_key, quote_id, slug
+from .store import CorpusStore as Corpus
 
 BATCH_SIZE = 50_000
 MAX_REPORTED_ERRORS = 100
@@ -911,8 +912,7 @@ class _Importer:
         df = pool.submit(_document_frequencies_json, texts) if pool is not None else None
         self.corpus.index_quote_rows(top, texts, df)
         if commit:
-            self.corpus.conn.commit()
-            self.corpus.conn.execute("BEGIN IMMEDIATE")
+            self.corpus.commit(begin_next=True)
             self.after_commit()
         return len(rows)
 
@@ -997,9 +997,9 @@ def _import_batches(importer: _Importer, paths: list[str], kinds: list[tuple[str
     """Read the files into the corpus through `importer`, committing batch by batch unless the whole run
     is one transaction (`strict`, `dry_run`); roll back what is not committed on failure."""
     report = importer.report
-    conn = importer.corpus.conn
+    conn = importer.corpus
     whole_run = strict or dry_run  # one transaction for everything, rolled back on failure / at the end
-    conn.execute("BEGIN IMMEDIATE")
+    conn.begin()
     try:
         for path, (compression, fmt) in zip(paths, kinds, strict=True):
             _import_one(importer, path, compression, fmt, strict, batch_size, progress, on_error,

@@ -1,4 +1,4 @@
-"""The corpus of verbatim quotes: SQLite through sqlite-utils, behind one small API.
+"""The corpus of verbatim quotes in SQLite (the embedded default store; see `interface.CorpusStore`).
 
 Tables: `sources`, `speakers` (with `aliases`: every name, alias and
 affiliation a text may use), `quotes`, a contentless FTS5 index of each
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from .models import CorpusQuote, Source, Speaker
-from .names import surname_key
-from .normalize import fold, index_text
+from ..models import CorpusQuote, Source, Speaker
+from ..names import surname_key
+from ..normalize import fold, index_text
 
 SCHEMA_VERSION = 3
 PAGE_SIZE = 8192  # bytes, for a new corpus
@@ -63,6 +63,11 @@ def fts_phrase(words: str) -> str:
     """Return `words` as one FTS5 phrase string: double-quoted, inner quote marks doubled, so that no
     word (OR, NEAR, *, a stray quote mark) is read as query syntax."""
     return '"' + words.replace('"', '""') + '"'
+
+
+def fts_and(runs: Sequence[Sequence[str]]) -> str:
+    """Return the FTS5 query for quotes holding every run of keys as a phrase."""
+    return " AND ".join(fts_phrase(" ".join(run)) for run in runs)
 
 
 def document_counts(indexed: Iterable[str]) -> Counter[str]:
@@ -228,7 +233,7 @@ class Corpus:
     def _check_schema(self, create: bool) -> None:
         """Make sure the file holds a corpus this code reads: create it (`create`), migrate an older one
         in place, refuse anything else with CorpusError naming the file. Returns nothing."""
-        from .integrity import SchemaError, header_problem, migrate, recorded_version
+        from .sqlite_integrity import SchemaError, header_problem, migrate, recorded_version
 
         problem = header_problem(self.path)
         if problem:
@@ -265,6 +270,35 @@ class Corpus:
     def close(self) -> None:
         """Close the database connection."""
         self.conn.close()
+
+    @property
+    def location(self) -> str:
+        """Return the corpus file's path, as messages name it."""
+        return self.path
+
+    def begin(self) -> None:
+        """Begin a write transaction that holds the database's write lock at once (returns nothing)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self, begin_next: bool = False) -> None:
+        """Commit the write transaction, then begin the next one if `begin_next` (returns nothing)."""
+        self.conn.commit()
+        if begin_next:
+            self.begin()
+
+    def rollback(self) -> None:
+        """Roll back the write transaction (returns nothing)."""
+        self.conn.rollback()
+
+    def without_log(self) -> None:
+        """Leave write-ahead-log mode, so the file is whole by itself (a corpus built to be copied)."""
+        self.conn.execute("PRAGMA journal_mode=DELETE")
+
+    def check_integrity(self, lookups: int = 500):
+        """Return the `sqlite_integrity.CheckReport` of this corpus (`corpus check`)."""
+        from .sqlite_integrity import check_corpus
+
+        return check_corpus(self.conn, self.path, lookups)
 
     def __enter__(self) -> Corpus:
         return self
@@ -642,6 +676,14 @@ class Corpus:
             cache.clear()
         self._quote_count = None
 
+    def rowids_with_phrases(self, runs: Sequence[Sequence[str]], limit: int) -> list[int]:
+        """Return row ids, ascending, of up to `limit` quotes holding every run of keys as a phrase."""
+        return self.match_rowids(fts_and(runs), limit, ranked=False)
+
+    def rowids_with_any(self, alternatives: Sequence[Sequence[Sequence[str]]], limit: int) -> list[int]:
+        """Return row ids, ascending, of up to `limit` quotes holding every run of one of the alternatives."""
+        return self.match_rowids(" OR ".join(f"({fts_and(runs)})" for runs in alternatives), limit, ranked=False)
+
     def match_rowids(self, fts_query: str, limit: int, ranked: bool = True) -> list[int]:
         """Return row ids of quotes matching an FTS5 query, best bm25 first when `ranked`.
 
@@ -673,12 +715,14 @@ class Corpus:
             postings: list[Sequence[int | str]] = [self._postings_of(term) for term in terms]
         else:
             # one string a term: stepping through rows one by one costs more than FTS5 reading them
-            postings = []
-            for term in terms:
-                joined = self.conn.execute("SELECT group_concat(rowid) FROM quotes_fts WHERE quotes_fts MATCH ?",
-                                           (fts_phrase(term),)).fetchone()[0]
-                postings.append(joined.split(",") if joined else [])
+            postings = [self._term_rowids(term) for term in terms]
         return top_votes(postings, weights, limit, keep)
+
+    def _term_rowids(self, term: str) -> Sequence[int | str]:
+        """Return the row ids (ints or decimal strings, in any order) of the quotes holding a term, uncached."""
+        joined = self.conn.execute("SELECT group_concat(rowid) FROM quotes_fts WHERE quotes_fts MATCH ?",
+                                   (fts_phrase(term),)).fetchone()[0]
+        return joined.split(",") if joined else []
 
     SMALL_POSTINGS = 64  # terms held by at most this many quotes have their postings cached
 
@@ -696,10 +740,13 @@ class Corpus:
         found = self._postings.get(term)
         if found is None:
             self._bound(self._postings)
-            found = tuple(r[0] for r in self.conn.execute(
-                "SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?", (fts_phrase(term),)))
-            self._postings[term] = found
+            found = self._postings[term] = self._read_postings(term)
         return found
+
+    def _read_postings(self, term: str) -> tuple[int, ...]:
+        """Return the row ids, ascending, of the quotes holding a term, uncached."""
+        return tuple(r[0] for r in self.conn.execute(
+            "SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?", (fts_phrase(term),)))
 
     def rowids_by(self, rowids: list[int], speaker_ids: Iterable[str]) -> set[int]:
         """Return which of these quotes (by row id) are by one of these speakers.
@@ -723,6 +770,10 @@ class Corpus:
                 self._named.clear()
             self._named[key] = [(speaker, kind) for speaker, kind in found if speaker]
         return list(self._named[key])
+
+    def quote_count_of(self, speaker_id: str) -> int:
+        """Return how many quotes one speaker has."""
+        return self.conn.execute("SELECT COUNT(*) FROM quotes WHERE speaker_id=?", (speaker_id,)).fetchone()[0]
 
     def speaker_counts(self) -> list[tuple[Speaker, int]]:
         """Return every speaker with the number of quotes stored for them, most first."""

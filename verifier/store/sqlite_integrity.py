@@ -33,8 +33,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .corpus import fts_phrase, surname_rows
-from .normalize import index_text
+from ..normalize import index_text
+from .sqlite import fts_phrase, surname_rows
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 CORPUS_TABLES = frozenset({"sources", "speakers", "aliases", "quotes"})
@@ -223,7 +223,7 @@ def check_corpus(conn: sqlite3.Connection, path: str, lookups: int = 500) -> Che
     `lookups` bounds how many quotes are looked up in the word index by their
     own words (all of them when the corpus is smaller; 0 skips the lookups).
     """
-    from .corpus import quote_id
+    from .sqlite import quote_id
 
     report = CheckReport(path)
     problems = report.problems
