@@ -15,18 +15,20 @@ from verifier.check import check_quotation
 from verifier.match import best_alignments, candidates, phrase_rowids, phrase_runs
 from verifier.models import Attribution, Quotation
 from verifier.normalize import index_text
-from verifier.store.sqlite import Corpus, fts_phrase
+from verifier.store import open_corpus
+from verifier.store.sqlite import Corpus
 from verifier.transfer import import_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from conftest import STORES  # noqa: E402
 from scale import Generator  # noqa: E402
 
 QUOTES = 4000
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    """Return (corpus, [(text, speaker)]) for a corpus of QUOTES generated news-like quotes."""
+@pytest.fixture(scope="module", params=STORES)
+def generated(request, tmp_path_factory):
+    """Return (corpus, [(text, speaker)]) for a corpus of QUOTES generated news-like quotes, in each store."""
     folder = tmp_path_factory.mktemp("generated")
     data = folder / "quotebank.jsonl"
     gen = Generator(11)
@@ -35,9 +37,12 @@ def generated(tmp_path_factory):
         for line, text, speaker in gen.corpus_lines(QUOTES):
             out.write(line + "\n")
             rows.append((text, speaker))
-    with Corpus.open(folder / "c.db", create=True) as db:
+    location = str(folder / "c.db")
+    if request.param == "postgres":
+        location = request.getfixturevalue("postgres_databases").new()
+    with open_corpus(location, create=True) as db:
         import_files(db, [data])
-    corpus = Corpus.open(folder / "c.db", readonly=True)
+    corpus = open_corpus(location, readonly=True)
     yield corpus, rows
     corpus.close()
 
@@ -194,15 +199,14 @@ def test_an_added_rare_word_does_not_hide_the_original_when_few_words_can_be_vot
     assert found >= 19
 
 
-def _vote_in_sql(corpus: Corpus, terms: list[str], weights: list[float], limit: int) -> list[tuple[int, float]]:
-    """The vote as one SQL query: each term's postings summed by GROUP BY (slower, but plainly right)."""
-    part = "SELECT rowid, ? AS w FROM quotes_fts WHERE quotes_fts MATCH ?"
-    params: list = []
+def _vote_summed(corpus, terms: list[str], weights: list[float], limit: int) -> list[tuple[int, float]]:
+    """The vote the slow, plain way: every quote holding a term (as the store finds it as a one-word phrase)
+    gains its weight; best sums first, ties by row id."""
+    sums: dict[int, float] = {}
     for term, weight in zip(terms, weights, strict=True):
-        params += [weight, fts_phrase(term)]
-    sql = (f"SELECT rowid, SUM(w) AS s FROM ({' UNION ALL '.join([part] * len(terms))})"
-           " GROUP BY rowid ORDER BY s DESC, rowid LIMIT ?")
-    return corpus.conn.execute(sql, (*params, limit)).fetchall()
+        for row in corpus.rowids_with_phrases([[term]], 1 << 30):
+            sums[row] = sums.get(row, 0.0) + weight
+    return sorted(sums.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 @pytest.mark.parametrize("small_postings", [64, 0])  # cached postings lists, or read from the index
@@ -217,7 +221,7 @@ def test_the_vote_ranks_as_one_sql_query_summing_the_postings_would(generated, m
         frequencies = corpus.document_frequencies(keys)
         terms = [k for k in keys if frequencies.get(k, 0) <= 64][:6]
         weights = [rng.choice([1.0, 2.5, 7.25]) for _ in terms]  # ties on purpose
-        expected = _vote_in_sql(corpus, terms, weights, 20) if terms else []
+        expected = _vote_summed(corpus, terms, weights, 20) if terms else []
         expected = [(r, s) for r, s in expected if s >= keep * expected[0][1]]
         assert corpus.vote_rowids(terms, weights, 20, keep=keep) == expected
         checked += bool(expected)

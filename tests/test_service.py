@@ -27,12 +27,12 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def make_client(seed_db):
+def make_client(seed_location):
     """Return a function that starts the app on the seed corpus with the given settings."""
     clients = []
 
     def make(**options) -> TestClient:
-        client = TestClient(create_app(Settings(corpus=str(seed_db), **options)))
+        client = TestClient(create_app(Settings(corpus=str(seed_location), **options)))
         client.__enter__()
         clients.append(client)
         return client

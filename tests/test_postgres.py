@@ -1,0 +1,204 @@
+"""The PostgreSQL store on a real server: the same findings as SQLite, its schema, and its import (COPY in
+batches, idempotent, two importers at once, a killed import). Skipped without QUOTEPROOF_TEST_POSTGRES."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from verifier.store import SCHEMA_VERSION, open_corpus
+from verifier.store.postgres import phrase_query, safe_location, tsvector_literal
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from scale import Generator  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real CLI; return the finished process."""
+    return subprocess.run([sys.executable, "-m", "verifier", *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def spawn(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "verifier", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def count_quotes(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]
+
+
+def children(pid: int) -> list[int]:
+    """Return the ids of a process's child processes."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
+def generated_lines(path: Path, count: int, seed: int, start: int = 0) -> Path:
+    """Write `count` generated Quotebank lines (distinct quotes) to `path`, skipping the first `start`."""
+    lines = [line for line, _, _ in Generator(seed).corpus_lines(start + count)][start:]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# -- the same findings as SQLite --------------------------------------------------------------------
+def test_the_shipped_corpus_exported_and_imported_gives_byte_identical_findings(tmp_path, postgres_url):
+    exported = tmp_path / "shipped.jsonl"
+    assert run("corpus", "export", "-o", str(exported)).returncode == 0
+    imported = run("corpus", "import", str(exported), "--corpus", postgres_url)
+    assert imported.returncode == 0, imported.stderr
+    on_sqlite = run("check", "examples/drafts", "--no-config", "--format", "json")
+    on_postgres = run("check", "examples/drafts", "--no-config", "--format", "json", "--corpus", postgres_url)
+    assert on_sqlite.returncode == on_postgres.returncode == 1
+    assert json.loads(on_sqlite.stdout)["summary"]["quotes"] >= 19
+    assert on_postgres.stdout == on_sqlite.stdout
+    assert run("corpus", "check", "--corpus", postgres_url).returncode == 0
+
+
+def test_the_corpus_is_also_taken_from_quoteproof_corpus(postgres_url, seed_postgres):
+    proc = run("corpus", "stats", env={"QUOTEPROOF_CORPUS": seed_postgres})
+    assert proc.returncode == 0, proc.stderr
+    assert f"corpus:   {seed_postgres}" in proc.stdout and "quotes:   15" in proc.stdout
+
+
+def test_a_malformed_line_is_reported_and_skipped_as_sqlite_does(tmp_path, postgres_url):
+    good = {"quotation": "the budget will pass this week", "speaker": "Ann Example", "qids": [],
+            "date": "2020-01-01 00:00:00", "urls": ["https://example.org/a"]}
+    lines = [json.dumps(good), "{not json", json.dumps({**good, "quotation": ""}), json.dumps({**good, "date": 5}),
+             json.dumps({**good, "quotation": "and the roads will be mended", "urls": ["https://example.org/b"]})]
+    data = tmp_path / "mixed.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    on_sqlite = run("corpus", "import", str(data), "--corpus", str(tmp_path / "c.db"))
+    on_postgres = run("corpus", "import", str(data), "--corpus", postgres_url)
+    assert on_sqlite.returncode == on_postgres.returncode
+    assert on_postgres.stderr == on_sqlite.stderr and "mixed.jsonl:2: not valid JSON" in on_sqlite.stderr
+
+    def summary(proc):
+        return re.sub(r"; [\d.]+ s, [\d,]+ quotes/s", "", proc.stdout)
+
+    assert summary(on_postgres) == summary(on_sqlite)
+    strict = run("corpus", "import", str(data), "--corpus", postgres_url, "--strict")
+    assert strict.returncode == 2 and len(strict.stderr.strip().splitlines()) == 1
+
+
+# -- schema ---------------------------------------------------------------------------------------
+def test_a_new_corpus_records_the_schema_version_and_an_empty_database_is_not_a_corpus(postgres_url):
+    refused = run("check", "--no-config", "--corpus", postgres_url, "--text", '"hello there," Reid said.')
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == f"quoteproof: {postgres_url}: not a quoteproof corpus (no schema)"
+    with open_corpus(postgres_url, create=True) as db:
+        assert db.meta("schema_version") == str(SCHEMA_VERSION)
+    with open_corpus(postgres_url, create=True) as db:  # opening again changes nothing
+        assert db.stats()["quotes"] == 0
+
+
+def test_a_newer_schema_is_refused_with_one_line(postgres_url):
+    open_corpus(postgres_url, create=True).close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    proc = run("corpus", "stats", "--corpus", postgres_url)
+    assert proc.returncode == 2 and "newer than this quoteproof understands" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("postgresql://ann:secret@db.example:5432/news", "postgresql://ann@db.example:5432/news"),
+    ("postgresql://ann@db.example/news", "postgresql://ann@db.example/news"),
+    ("postgres://db.example/news", "postgres://db.example/news"),
+])
+def test_messages_name_the_database_without_its_password(url, shown):
+    assert safe_location(url) == shown
+
+
+def test_a_server_that_does_not_answer_is_one_line_and_exit_2(postgres_server):
+    url = re.sub(r":\d+/", ":1/", postgres_server)
+    proc = run("check", "--no-config", "--corpus", url, "--text", '"hello there," Reid said.')
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "cannot use the PostgreSQL corpus" in proc.stderr
+
+
+# -- words and phrases --------------------------------------------------------------------------------
+@pytest.mark.parametrize("indexed, vector", [
+    ("we are not going", "'are':2 'going':4 'not':3 'we':1"),
+    ("o'brien said o'brien", "'brien':2,5 'o':1,4 'said':3"),
+    ("back off back", "'back':1,3 'off':2"),
+])
+def test_the_words_vector_holds_the_index_words_with_positions(postgres_url, indexed, vector):
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT %s::tsvector::text", (tsvector_literal(indexed),)).fetchone()[0] == vector
+
+
+@pytest.mark.parametrize("run_, words, holds", [
+    (["o'brien"], "o'brien said", True),  # split at the apostrophe, as FTS5 splits it
+    (["back", "off"], "they should back off now", True),
+    (["back", "off"], "they should back down and off", False),  # both words, not as a phrase
+    (["off", "back"], "back off", False),
+])
+def test_a_phrase_is_checked_on_the_positions(postgres_url, run_, words, holds):
+    with psycopg.connect(postgres_url) as conn:
+        found = conn.execute("SELECT %s::tsvector @@ %s::tsquery",
+                             (tsvector_literal(words), phrase_query(run_))).fetchone()[0]
+    assert found is holds
+
+
+# -- import -----------------------------------------------------------------------------------------
+def test_two_importers_at_once_lose_nothing_and_duplicate_nothing(tmp_path, postgres_url):
+    first = generated_lines(tmp_path / "a.jsonl", 3000, seed=5)
+    overlapping = generated_lines(tmp_path / "b.jsonl", 3000, seed=5, start=1500)  # half shared
+    procs = [spawn("corpus", "import", str(path), "--corpus", postgres_url, "--batch-size", "250")
+             for path in (first, overlapping)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    for path in (first, overlapping):  # the same files one after the other, into SQLite
+        assert run("corpus", "import", str(path), "--corpus", str(tmp_path / "c.db")).returncode == 0
+    with open_corpus(postgres_url) as db:
+        ids = [row[0] for row in db.export_quote_rows()]
+    with open_corpus(tmp_path / "c.db") as db:
+        expected = {row[0] for row in db.export_quote_rows()}
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+    check = run("corpus", "check", "--corpus", postgres_url)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_killed_import_leaves_whole_batches_and_readers_see_whole_batches_only(tmp_path, postgres_url):
+    batch = 200
+    data = generated_lines(tmp_path / "big.jsonl", 20_000, seed=8)
+    open_corpus(postgres_url, create=True).close()
+    proc = spawn("corpus", "import", str(data), "--corpus", postgres_url, "--batch-size", str(batch))
+    seen = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len([n for n in seen if n]) < 3:
+        seen.append(count_quotes(postgres_url))
+        time.sleep(0.05)
+    workers = children(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    for pid in workers:  # the parsing workers outlive a killed parent; they hold nothing of the database
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL, "the import ended before it could be killed"
+    left = count_quotes(postgres_url)
+    assert all(n % batch == 0 for n in [*seen, left]), (seen, left)
+    assert 0 < left < 20_000
+    check = run("corpus", "check", "--corpus", postgres_url)
+    assert check.returncode == 0, check.stdout + check.stderr
+    again = run("corpus", "import", str(data), "--corpus", postgres_url, "--batch-size", "5000")
+    assert again.returncode == 0, again.stderr
+    assert f"({left:,} already stored)" in again.stdout
+    assert count_quotes(postgres_url) == 20_000

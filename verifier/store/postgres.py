@@ -1,0 +1,585 @@
+"""The corpus in PostgreSQL: a newsroom's shared corpus, for several hosts, with read replicas.
+
+Tables as in SQLite (`meta`, `sources`, `speakers`, `aliases`, `quotes`,
+`terms`), text in the "C" collation so that everything sorts as SQLite's binary
+collation does. Each quote keeps `words`, a `tsvector` of its word keys (built
+here, not by a text-search parser, so it holds exactly the keys the SQLite index
+holds, split at apostrophes as FTS5's tokenizer splits them), with positions;
+a GIN index over it finds the quotes holding words, and a phrase (`<->`) is
+checked on the candidate rows' positions. `terms` holds each key's document
+frequency, as in SQLite.
+
+The engine-neutral parts of the SQLite store (caches, records, listing) are
+reused by subclassing it over `_Connection`, which speaks the few sqlite3 calls
+they make; every statement in SQLite's own dialect is overridden here.
+
+Writers serialise on one row (`meta.generation`, bumped once per write
+transaction): two importers interleave batch by batch, each batch's quotes are
+numbered after the last one committed, and readers learn from the generation
+that their caches are stale. Connections come from a psycopg_pool pool that
+checks each one before handing it out, so a server restart costs the requests
+made while it is down, never a restart of the service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from ..models import CorpusQuote, Source, Speaker
+from ..normalize import index_text
+from .sqlite import SCHEMA_VERSION, Corpus, CorpusError, document_counts, name_key, quote_id, surname_rows
+
+FIRST_VERSION = 3  # the SQLite schema version the first PostgreSQL schema matches
+
+SCHEMA = """
+CREATE TABLE meta (key text COLLATE "C" PRIMARY KEY, value text);
+CREATE TABLE sources (
+    id text COLLATE "C" PRIMARY KEY, publisher text COLLATE "C" NOT NULL, title text COLLATE "C" NOT NULL,
+    date text COLLATE "C", url text COLLATE "C");
+CREATE INDEX sources_url ON sources (url);
+CREATE TABLE speakers (
+    id text COLLATE "C" PRIMARY KEY, name text COLLATE "C" NOT NULL, role text COLLATE "C",
+    affiliations text NOT NULL DEFAULT '[]', gender text, qid text COLLATE "C");
+CREATE INDEX speakers_qid ON speakers (qid);
+CREATE TABLE aliases (
+    key text COLLATE "C" NOT NULL, speaker_id text COLLATE "C" NOT NULL, alias text COLLATE "C" NOT NULL,
+    kind text COLLATE "C" NOT NULL, PRIMARY KEY (key, speaker_id));
+CREATE INDEX aliases_speaker ON aliases (speaker_id);
+CREATE TABLE quotes (
+    rowid bigint PRIMARY KEY, id text COLLATE "C" NOT NULL UNIQUE, text text NOT NULL,
+    speaker_id text COLLATE "C" NOT NULL, source_id text COLLATE "C" NOT NULL, context text,
+    relayed_by text COLLATE "C", words tsvector NOT NULL);
+CREATE INDEX quotes_speaker ON quotes (speaker_id);
+CREATE INDEX quotes_words ON quotes USING gin (words);
+CREATE TABLE terms (term text COLLATE "C" PRIMARY KEY, df integer NOT NULL);
+INSERT INTO meta VALUES ('generation', '0');
+"""
+
+# MIGRATIONS[n]: the statements that take a PostgreSQL corpus from schema version n to n + 1
+MIGRATIONS: dict[int, str] = {}
+
+POOL_SIZE = 4  # a check needs one connection; an import two threads
+CONNECT_SECONDS = 5.0  # how long a statement waits for a connection before the error is reported
+_LOCK_ID = 0x71756F74  # advisory lock held while the schema is created or migrated
+
+
+def tokens(key: str) -> list[str]:
+    """Return the index words of a key: split at apostrophes, as SQLite's FTS5 tokenizer splits it."""
+    return [part for part in key.split("'") if part]
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(indexed: str) -> str:
+    """Return the `tsvector` input text holding each index word of an `index_text` with its positions."""
+    where: dict[str, list[int]] = {}
+    position = 0
+    for key in indexed.split():
+        for token in tokens(key):
+            position += 1
+            where.setdefault(token, []).append(min(position, 16383))
+    return " ".join(f"{_lexeme(t)}:{','.join(map(str, p))}" for t, p in where.items())
+
+
+def phrase_query(run: Sequence[str]) -> str:
+    """Return the `tsquery` text for quotes holding a run of keys as a phrase."""
+    return " <-> ".join(_lexeme(t) for key in run for t in tokens(key))
+
+
+def runs_query(runs: Sequence[Sequence[str]]) -> str:
+    """Return the `tsquery` text for quotes holding every run of keys as a phrase."""
+    return " & ".join(f"({phrase_query(run)})" for run in runs)
+
+
+def safe_location(url: str) -> str:
+    """Return a connection URL without its password, for messages."""
+    return re.sub(r"^(\w+://[^:/@]*):[^@]*@", r"\1@", url)
+
+
+class _Result:
+    """Rows of a statement, read as the SQLite store reads an sqlite3 cursor."""
+
+    def __init__(self, cursor: psycopg.Cursor) -> None:
+        self.cursor = cursor
+        self.rowcount = cursor.rowcount
+
+    def fetchone(self) -> tuple | None:
+        return self.cursor.fetchone() if self.cursor.description else None
+
+    def fetchall(self) -> list[tuple]:
+        return self.cursor.fetchall() if self.cursor.description else []
+
+    def __iter__(self) -> Iterator[tuple]:
+        return self
+
+    def __next__(self) -> tuple:
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+
+class _Connection:
+    """Statements on a pool of connections (the write transaction's own connection while one is open), with
+    sqlite3's `?` placeholders."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+        self.pinned: psycopg.Connection | None = None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
+        """Return the result of one statement."""
+        sql = sql.replace("?", "%s")
+        if self.pinned is not None:
+            return _Result(self.pinned.execute(sql, params or None))
+        with self.pool.connection(timeout=CONNECT_SECONDS) as conn:
+            return _Result(conn.execute(sql, params or None))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement for each row of parameters."""
+        with self.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), list(rows))
+
+    @contextlib.contextmanager
+    def cursor(self) -> Iterator[psycopg.Cursor]:
+        """Yield a cursor on the write transaction's connection, or a pooled one."""
+        if self.pinned is not None:
+            with self.pinned.cursor() as cursor:
+                yield cursor
+            return
+        with self.pool.connection(timeout=CONNECT_SECONDS) as conn, conn.cursor() as cursor:
+            yield cursor
+
+    @property
+    def in_transaction(self) -> bool:
+        """Return True while a write transaction is open."""
+        return self.pinned is not None
+
+    def begin(self) -> None:
+        """Take a connection for a write transaction and begin it."""
+        if self.pinned is None:
+            self.pinned = self.pool.getconn(timeout=CONNECT_SECONDS)
+            self.pinned.execute("BEGIN")
+
+    def end(self, how: str) -> None:
+        """COMMIT or ROLLBACK the write transaction, and give its connection back."""
+        conn, self.pinned = self.pinned, None
+        if conn is None:
+            return
+        try:
+            conn.execute(how)
+        finally:
+            self.pool.putconn(conn)
+
+    def close(self) -> None:
+        """Roll back what is open and close every connection."""
+        with contextlib.suppress(psycopg.Error):
+            self.end("ROLLBACK")
+        self.pool.close()
+
+
+# the pool's own warnings (a failed reconnection) would be printed as tracebacks-to-be by logging's last
+# resort; the error reaches the caller as one line anyway
+logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
+
+
+_OPEN: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
+
+
+def _remember(conn: psycopg.Connection) -> None:
+    _OPEN.add(conn)
+
+
+def _let_go_of_inherited_sockets() -> None:
+    """In a child process made by fork (the import's parsing workers), point the inherited sockets of this
+    process's connections at /dev/null: the child never uses them, and holding them would keep a killed
+    importer's transaction (and the writers' lock) open on the server for as long as the child lives."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for conn in list(_OPEN):
+            with contextlib.suppress(Exception):
+                os.dup2(devnull, conn.pgconn.socket)
+    finally:
+        os.close(devnull)
+
+
+os.register_at_fork(after_in_child=_let_go_of_inherited_sockets)
+
+
+def _pool(url: str, readonly: bool) -> ConnectionPool:
+    options = {"autocommit": True}
+    if readonly:
+        options["options"] = "-c default_transaction_read_only=on"
+    pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs=options, open=False, configure=_remember,
+                          check=ConnectionPool.check_connection, reconnect_timeout=0)
+    pool.open(wait=False)
+    return pool
+
+
+class PostgresCorpus(Corpus):
+    """An open PostgreSQL corpus. Use `PostgresCorpus.open(url)`; close with `close()` or `with`."""
+
+    def __init__(self, conn: _Connection, path: str, reads: _Connection | None = None) -> None:
+        super().__init__(conn, path)  # type: ignore[arg-type]
+        self.writes = conn
+        if reads is not None:
+            self.conn = reads  # type: ignore[assignment]
+        self._generation: str | None = None
+        self._locked = False
+
+    @classmethod
+    def open(cls, url: str, create: bool = False, readonly: bool = False,  # type: ignore[override]
+             read_url: str | None = None) -> PostgresCorpus:
+        """Return the corpus in the database at `url`, creating its tables if `create`; `read_url` (a standby)
+        answers the reads. Raises CorpusError (one line naming the database) when it cannot be used."""
+        location = safe_location(url)
+        pools = []
+        try:
+            for target in (url, read_url):
+                if target:  # a first connection of its own: a refused one is reported at once, in its words
+                    psycopg.connect(target, connect_timeout=int(CONNECT_SECONDS)).close()
+            pools.append(_pool(url, readonly))
+            pools[0].wait(timeout=CONNECT_SECONDS)
+            if read_url:
+                pools.append(_pool(read_url, True))
+                pools[1].wait(timeout=CONNECT_SECONDS)
+            corpus = cls(_Connection(pools[0]), location, _Connection(pools[1]) if read_url else None)
+            corpus._check_schema(create and not readonly)
+        except CorpusError:
+            for pool in pools:
+                pool.close()
+            raise
+        except (psycopg.Error, OSError) as exc:
+            for pool in pools:
+                pool.close()
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise CorpusError(f"{location}: cannot use the PostgreSQL corpus ({reason})") from None
+        return corpus
+
+    def _check_schema(self, create: bool) -> None:
+        """Create the tables (`create`), migrate older ones, refuse a newer or foreign database (returns
+        nothing); one process at a time, under an advisory lock."""
+        encoding = self.writes.execute("SHOW server_encoding").fetchone()[0]
+        if encoding != "UTF8":
+            raise CorpusError(f"{self.path}: the database's encoding is {encoding}; quoteproof needs UTF8")
+        version = self._recorded_version()
+        if version == SCHEMA_VERSION:
+            return
+        if version is None and not create:
+            raise CorpusError(f"{self.path}: not a quoteproof corpus (no schema)")
+        if version is not None and version > SCHEMA_VERSION:
+            raise CorpusError(f"{self.path}: corpus schema version {version} is newer than this quoteproof "
+                              f"understands ({SCHEMA_VERSION}); upgrade quoteproof")
+        self.writes.begin()
+        try:
+            self.writes.execute("SELECT pg_advisory_xact_lock(?)", (_LOCK_ID,))
+            version = self._recorded_version()  # again, under the lock: another process may have done it
+            if version is None:
+                self.writes.execute(SCHEMA)
+                version = FIRST_VERSION
+            while version < SCHEMA_VERSION:
+                if version not in MIGRATIONS:
+                    raise CorpusError(f"{self.path}: no migration from corpus schema version {version}")
+                self.writes.execute(MIGRATIONS[version])
+                version += 1
+            self.writes.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE"
+                                " SET value = excluded.value", (str(version),))
+        except BaseException:
+            self.writes.end("ROLLBACK")
+            raise
+        self.writes.end("COMMIT")
+
+    def _recorded_version(self) -> int | None:
+        if self.writes.execute("SELECT to_regclass('meta')").fetchone()[0] is None:
+            return None
+        row = self.writes.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else None
+
+    def close(self) -> None:
+        """Close the connections."""
+        self.writes.close()
+        if self.conn is not self.writes:
+            self.conn.close()
+
+    @property
+    def location(self) -> str:
+        """Return the database's URL without its password, as messages name it."""
+        return self.path
+
+    # -- transactions ----------------------------------------------------------------------------
+    def begin(self) -> None:
+        """Begin a write transaction (returns nothing)."""
+        self.writes.begin()
+
+    def commit(self, begin_next: bool = False) -> None:
+        """Commit the write transaction, then begin the next one if `begin_next` (returns nothing)."""
+        self._locked = False
+        self.writes.end("COMMIT")
+        if begin_next:
+            self.begin()
+
+    def rollback(self) -> None:
+        """Roll back the write transaction (returns nothing)."""
+        self._locked = False
+        self.writes.end("ROLLBACK")
+        self._forget()
+
+    def _lock_writes(self) -> None:
+        """Hold the writers' row until the transaction ends and mark the corpus changed (returns nothing)."""
+        if not self._locked:
+            self.writes.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
+            self._locked = True
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Run the block in its own write transaction unless one is open already."""
+        if self.writes.in_transaction:
+            yield
+            return
+        self.begin()
+        try:
+            yield
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+
+    def tune_for_import(self) -> None:
+        """Nothing to set: each batch is one transaction and COPY writes it (returns nothing)."""
+
+    @contextlib.contextmanager
+    def background_checkpoints(self) -> Iterator[Callable[[], None]]:
+        """Yield a function that does nothing: the server checkpoints on its own."""
+        yield lambda: None
+
+    def without_log(self) -> None:
+        """Nothing to do: the server keeps its own log."""
+
+    def refresh(self) -> None:
+        """Forget cached reads if a writer has committed since they were made (returns nothing)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        generation = row[0] if row else None
+        if generation != self._generation:
+            self._generation = generation
+            self._forget()
+
+    # -- writing ---------------------------------------------------------------------------------
+    def add(self, speakers: Iterable[Speaker] = (), sources: Iterable[Source] = (),
+            quotes: Iterable[Any] = ()) -> int:
+        """Store speakers, sources and quotes in one transaction; return how many quotes were new."""
+        try:
+            with self._transaction():
+                self._lock_writes()
+                for speaker in speakers:
+                    self._put_speaker(speaker)
+                self.writes.executemany(
+                    "INSERT INTO sources VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET publisher ="
+                    " excluded.publisher, title = excluded.title, date = excluded.date, url = excluded.url",
+                    [(s.id, s.publisher, s.title, s.date, s.url) for s in sources])
+                rows = list({r.id: (r.id, r.text, r.speaker_id, r.source_id, r.context, r.relayed_by)
+                             for r in quotes}.values())
+                top, stored = self.add_quote_rows(rows)
+                self.index_quote_rows(top, [index_text(rows[k][1]) for k in stored])
+                return len(stored)
+        finally:
+            self._forget()
+
+    def _put_speaker(self, speaker: Speaker) -> None:
+        self._lock_writes()
+        self.writes.execute(
+            "INSERT INTO speakers VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+            " role = excluded.role, affiliations = excluded.affiliations, gender = excluded.gender,"
+            " qid = excluded.qid",
+            (speaker.id, speaker.name, speaker.role, json.dumps(list(speaker.affiliations)), speaker.gender,
+             speaker.qid))
+        rows = [(name_key(speaker.name), speaker.id, speaker.name, "name")]
+        rows += [(name_key(a), speaker.id, a, "alias") for a in speaker.aliases]
+        rows += [(name_key(a), speaker.id, a, "affiliation") for a in speaker.affiliations]
+        rows += surname_rows(speaker.id, (speaker.name, *speaker.aliases))
+        self.writes.executemany("INSERT INTO aliases VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                                [r for r in rows if r[0]])
+        self._forget()
+
+    def _insert_new_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """Insert rows (values in the order of `columns`) whose key is not stored yet; return how many were."""
+        self._lock_writes()
+        with self.writes.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES"
+                               f" ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING", list(rows))
+            return cursor.rowcount
+
+    def add_quote_rows(self, rows: list[tuple[str, str, str, str, str | None, str | None]]) -> tuple[int, list[int]]:
+        """Number the quotes not stored yet after the last stored one, inside the caller's transaction; return
+        the largest row id before them and their positions in `rows`. `index_quote_rows` writes them.
+
+        Under the writers' row lock, so another importer's batch is either committed before (and its
+        quotes are skipped here) or waits for this one.
+        """
+        self._forget()
+        self._lock_writes()
+        top = self.writes.execute("SELECT COALESCE(MAX(rowid), 0) FROM quotes").fetchone()[0]
+        stored = {r[0] for r in self.writes.execute("SELECT id FROM quotes WHERE id = ANY(?)",
+                                                    ([row[0] for row in rows],))}
+        positions = [k for k, row in enumerate(rows) if row[0] not in stored]
+        self._pending = [rows[k] for k in positions]
+        return top, positions
+
+    def index_quote_rows(self, top: int, indexed: list[str] | bytes,
+                         df: Mapping[str, int] | bytes | Any = None) -> None:
+        """Write the quotes `add_quote_rows` numbered (row ids top + 1, ...) with their words (`indexed[i]` is
+        the `index_text` of the i-th, or that list as a JSON array) through COPY, and add their words to
+        terms, inside the caller's transaction. `df` is as SQLite's `index_quote_rows` takes it."""
+        import orjson
+
+        if isinstance(indexed, bytes):
+            indexed = orjson.loads(indexed)
+        pending, self._pending = getattr(self, "_pending", []), []
+        if not pending:
+            return
+        with self.writes.cursor() as cursor, cursor.copy(
+                "COPY quotes (rowid, id, text, speaker_id, source_id, context, relayed_by, words) FROM STDIN"
+        ) as copy:
+            for n, (row, words) in enumerate(zip(pending, indexed, strict=True)):
+                copy.write_row((top + 1 + n, *row, tsvector_literal(words)))
+        if not isinstance(df, Mapping | bytes | None):
+            df = df.result()
+        if df is None:
+            df = document_counts(indexed)
+        elif isinstance(df, bytes):
+            df = orjson.loads(df)
+        self.writes.execute("INSERT INTO terms SELECT * FROM unnest(?::text[], ?::int[]) ON CONFLICT (term)"
+                            " DO UPDATE SET df = terms.df + excluded.df", (list(df), list(df.values())))
+        self._forget()
+
+    # -- reading ---------------------------------------------------------------------------------
+    def quotes(self, speaker_id: str | None = None, limit: int | None = None,
+               offset: int = 0) -> Iterator[CorpusQuote]:
+        """Yield stored quotes in insertion order, optionally one speaker's only."""
+        mine = "WHERE speaker_id = ?" if speaker_id else "WHERE ? IS NULL"
+        for row in self.conn.execute(
+                "SELECT rowid, id, text, speaker_id, source_id, context, relayed_by FROM quotes"
+                f" {mine} ORDER BY rowid LIMIT ? OFFSET ?", (speaker_id, limit, offset)):
+            yield self._quote(row)
+
+    def rowids_with_phrases(self, runs: Sequence[Sequence[str]], limit: int) -> list[int]:
+        """Return row ids, ascending, of up to `limit` quotes holding every run of keys as a phrase."""
+        return self.match_rowids(runs_query(runs), limit, ranked=False)
+
+    def rowids_with_any(self, alternatives: Sequence[Sequence[Sequence[str]]], limit: int) -> list[int]:
+        """Return row ids, ascending, of up to `limit` quotes holding every run of one of the alternatives."""
+        return self.match_rowids(" | ".join(f"({runs_query(runs)})" for runs in alternatives), limit, ranked=False)
+
+    def match_rowids(self, query: str, limit: int, ranked: bool = False) -> list[int]:
+        """Return row ids, ascending, of up to `limit` quotes matching a `tsquery` text (never ranked)."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT rowid FROM quotes WHERE words @@ ?::tsquery ORDER BY rowid LIMIT ?", (query, limit))]
+
+    def _term_rowids(self, term: str) -> Sequence[int]:
+        return self._read_postings(term)
+
+    def _read_postings(self, term: str) -> tuple[int, ...]:
+        row = self.conn.execute("SELECT array_agg(rowid ORDER BY rowid) FROM quotes WHERE words @@ ?::tsquery",
+                                (phrase_query([term]),)).fetchone()
+        return tuple(row[0] or ()) if row else ()
+
+    def stats(self) -> dict[str, int]:
+        """Return counts of quotes, speakers, sources and terms, and the bytes of the tables and indexes."""
+        count = super().stats()
+        count["bytes"] = self.conn.execute(
+            "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c JOIN pg_namespace n"
+            " ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = current_schema()"
+            " AND c.relname IN ('meta', 'sources', 'speakers', 'aliases', 'quotes', 'terms')").fetchone()[0] or 0
+        return count
+
+    def sizes(self) -> dict[str, int]:
+        """Return the bytes of each table (heap and TOAST) and each index."""
+        return dict(self.conn.execute(
+            "SELECT c.relname, pg_relation_size(c.oid) + COALESCE(pg_total_relation_size(c.reltoastrelid), 0)"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+            " AND c.relkind IN ('r', 'i') ORDER BY c.relname").fetchall())
+
+    def check_integrity(self, lookups: int = 500):
+        """Return a `CheckReport` of the corpus's own rules (`corpus check`): every quote has a known speaker
+        and source, a stable id and the words of its text; terms equal a recount; each sampled quote is found
+        by its rarest words."""
+        from .sqlite_integrity import CheckReport, _listed
+
+        report = CheckReport(self.path)
+        problems = report.problems
+        for table in ("quotes", "speakers", "sources", "aliases", "terms"):
+            report.counts[table] = self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        speakers = {r[0] for r in self.conn.execute("SELECT id FROM speakers")}
+        sources = {r[0] for r in self.conn.execute("SELECT id FROM sources")}
+        bad: dict[str, list[str]] = {kind: [] for kind in (
+            "quote without a known speaker", "quote without a known source", "quote relayed by an unknown speaker",
+            "unstable quote id", "word index differs from the quote's words", "row ids with a gap")}
+        df: Counter[str] = Counter()
+        sample: list[tuple[int, str]] = []
+        every = max(1, report.counts["quotes"] // lookups) if lookups else 0
+        last = 0
+        for rows in self._quote_chunks():
+            literals = []
+            for rowid, qid, text, speaker_id, source_id, relayed_by in rows:
+                label = f"quote {qid} (row {rowid})"
+                if rowid != last + 1:
+                    bad["row ids with a gap"].append(f"{label} follows row {last}")
+                last = rowid
+                if speaker_id not in speakers:
+                    bad["quote without a known speaker"].append(f"{label} names speaker {speaker_id!r}")
+                if source_id not in sources:
+                    bad["quote without a known source"].append(f"{label} names source {source_id!r}")
+                if relayed_by and relayed_by not in speakers:
+                    bad["quote relayed by an unknown speaker"].append(f"{label} is relayed by {relayed_by!r}")
+                if qid != quote_id(text, speaker_id, source_id):
+                    bad["unstable quote id"].append(f"{label}: id is not the hash of its text, speaker and source")
+                indexed = index_text(text)
+                literals.append(tsvector_literal(indexed))
+                df.update(set(indexed.split()))
+                if every and rowid % every == 0 and len(sample) < lookups and indexed:
+                    sample.append((rowid, indexed))
+            bad["word index differs from the quote's words"] += [f"row {r[0]}" for r in self.conn.execute(
+                "SELECT q.rowid FROM unnest(?::bigint[], ?::text[]) AS x(rowid, words) JOIN quotes q"
+                " ON q.rowid = x.rowid WHERE q.words <> x.words::tsvector ORDER BY 1",
+                ([row[0] for row in rows], literals))]
+        for kind, items in bad.items():
+            _listed(problems, kind, items)
+        orphans = [f"{a!r} -> {s!r}" for a, s in self.conn.execute(
+            "SELECT alias, speaker_id FROM aliases WHERE speaker_id NOT IN (SELECT id FROM speakers)")]
+        _listed(problems, "alias of an unknown speaker", orphans)
+        terms = dict(self.conn.execute("SELECT term, df FROM terms"))
+        wrong = [f"{t!r}: stored {terms.get(t, 0)}, counted {df.get(t, 0)}"
+                 for t in sorted(set(terms) | set(df)) if terms.get(t, 0) != df.get(t, 0)]
+        _listed(problems, "terms df differs from a recount", wrong)
+        unfound = []
+        for rowid, indexed in sample:
+            keys = sorted(dict.fromkeys(indexed.split()), key=lambda k: (df.get(k, 0), k))[:3]
+            if rowid not in self.rowids_with_phrases([[k] for k in keys], 1 << 30):
+                unfound.append(f"row {rowid} is not found by its own words {keys}")
+        _listed(problems, "word index", unfound)
+        report.counts["indexed"] = report.counts["quotes"]
+        return report
+
+    def _quote_chunks(self, size: int = 10_000) -> Iterator[list[tuple]]:
+        """Yield every quote's (rowid, id, text, speaker_id, source_id, relayed_by), by row id, a chunk at a
+        time (a million quotes are never held at once)."""
+        last = 0
+        while True:
+            rows = self.conn.execute("SELECT rowid, id, text, speaker_id, source_id, relayed_by FROM quotes"
+                                     " WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, size)).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
