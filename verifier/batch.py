@@ -36,9 +36,9 @@ _worker_corpus: Corpus | None = None
 _worker_memo: dict = {}  # quotation wording and credit -> finding, for this worker's read-only corpus
 
 
-def _init_worker(corpus_path: str) -> None:
+def _init_worker(corpus_path: str, read_location: str | None) -> None:
     global _worker_corpus
-    _worker_corpus = open_corpus(corpus_path, readonly=True)
+    _worker_corpus = open_corpus(corpus_path, readonly=True, read_location=read_location)
     _worker_memo.clear()
 
 
@@ -73,20 +73,23 @@ def default_workers() -> int:
 
 
 def check_files(targets: Iterable[Target], corpus_path: str, max_bytes: int = MAX_BYTES_DEFAULT,
-                workers: int | None = None, progress: Callable[[int, int], None] | None = None) -> BatchResult:
-    """Return the results of checking every target, in order; `progress(done, total)` is called as files finish."""
+                workers: int | None = None, progress: Callable[[int, int], None] | None = None,
+                read_location: str | None = None) -> BatchResult:
+    """Return the results of checking every target, in order; `progress(done, total)` is called as files finish.
+    `read_location` is a standby of a PostgreSQL corpus that answers the reads."""
     targets = list(targets)
     workers = min(workers or default_workers(), max(1, len(targets) // MIN_FILES_PER_WORKER))
     outcomes: Iterable[tuple[str, FileReport | str]]
     if workers <= 1:
-        corpus = open_corpus(corpus_path, readonly=True)
+        corpus = open_corpus(corpus_path, readonly=True, read_location=read_location)
         memo: dict = {}
         outcomes = (check_one(t, corpus, max_bytes, memo) for t in targets)
         return _gather(outcomes, len(targets), progress, corpus.close)
     chunk = max(1, min(32, len(targets) // (workers * 8)))
     from concurrent.futures import ProcessPoolExecutor  # only a multi-file run pays for the pool
 
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(corpus_path,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                             initargs=(corpus_path, read_location)) as pool:
         outcomes = pool.map(_check_in_worker, [(t, max_bytes) for t in targets], chunksize=chunk)
         return _gather(outcomes, len(targets), progress, None)
 

@@ -60,13 +60,17 @@ def quotes(paths: tuple[str, ...], inline_text: str | None, fmt: str) -> None:
 
 FAIL_ON = ("misattributed", "drift", "unverified", "never")
 
+_corpus_read_option = click.option(
+    "--corpus-read", "corpus_read", metavar="URL", envvar="QUOTEPROOF_CORPUS_READ",
+    help="A streaming standby of the postgresql:// corpus that answers the reads (checks and searches).")
 
-def _open_corpus(path: str | None):
+
+def _open_corpus(path: str | None, read_location: str | None = None):
     from .records import default_corpus_path
     from .store import CorpusError, open_corpus
 
     try:
-        return open_corpus(path if path else default_corpus_path(), readonly=True)
+        return open_corpus(path if path else default_corpus_path(), readonly=True, read_location=read_location)
     except CorpusError as exc:
         _fail(str(exc))
 
@@ -90,6 +94,7 @@ def _config(config_path: str | None, no_config: bool):
               help="Report format [default: text, or `format` in the config file].")
 @click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
               help="Corpus database (default: the shipped corpus).")
+@_corpus_read_option
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Exit 1 on findings at or above this level [default: misattributed]. 'misattributed' also "
                    "fails on error-severity drift (negation and number flips).")
@@ -104,8 +109,8 @@ def _config(config_path: str | None, no_config: bool):
               "or pyproject.toml [tool.quoteproof] from the working directory up).")
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corpus_path: str | None,
-          fail_on: str | None, include: tuple[str, ...], exclude: tuple[str, ...], max_bytes: int | None,
-          jobs: int | None, config_path: str | None, no_config: bool) -> None:
+          corpus_read: str | None, fail_on: str | None, include: tuple[str, ...], exclude: tuple[str, ...],
+          max_bytes: int | None, jobs: int | None, config_path: str | None, no_config: bool) -> None:
     """Check the quotations in PATHS (files, folders, - for stdin) against the corpus."""
     from .batch import BatchResult, ProgressBar, check_files, check_one
     from .check import check_document
@@ -120,7 +125,8 @@ def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corp
     fail_on = fail_on or config.fail_on or "misattributed"
     limit = max_bytes or config.max_bytes or MAX_BYTES_DEFAULT
     corpus_file = corpus_path or config.corpus
-    with _open_corpus(corpus_file) as corpus:  # opened here first: a bad corpus is one line, exit 2
+    corpus_read = corpus_read or config.corpus_read
+    with _open_corpus(corpus_file, corpus_read) as corpus:  # opened here first: a bad corpus is one line, exit 2
         corpus_file = str(corpus.location if corpus_file is None else corpus_file)
         result = BatchResult()
         if inline_text is not None:
@@ -133,7 +139,7 @@ def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corp
     bar = None
     if files and sys.stderr.isatty() and (fmt in ("text", "github") or sys.stdout.isatty()):
         bar = ProgressBar()
-    batch = check_files(files, corpus_file, limit, workers=jobs, progress=bar)
+    batch = check_files(files, corpus_file, limit, workers=jobs, progress=bar, read_location=corpus_read)
     if bar:
         bar.finish()
     result.reports += batch.reports
@@ -253,14 +259,15 @@ def list_quotes(corpus_path: str | None, speaker: str | None, limit: int, offset
 @click.argument("text")
 @click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
               help="Corpus database (default: the shipped corpus).")
+@_corpus_read_option
 @click.option("--limit", default=10, show_default=True)
-def search(text: str, corpus_path: str | None, limit: int) -> None:
+def search(text: str, corpus_path: str | None, corpus_read: str | None, limit: int) -> None:
     """Find the stored quotes closest to TEXT."""
     from .align import draft_tokens
     from .match import best_alignments
 
     tokens = draft_tokens(text)
-    with _open_corpus(corpus_path) as db:
+    with _open_corpus(corpus_path, corpus_read) as db:
         results = best_alignments(db, tokens)[:limit]
     if not results:
         click.echo("no quotes found")
@@ -446,6 +453,7 @@ def export(corpus_path: str | None, output: str) -> None:
               help="Corpus database (default: the shipped corpus).")
 @click.option("--token", envvar="QUOTEPROOF_TOKEN", default=None, show_envvar=True,
               help="Require 'Authorization: Bearer TOKEN' on /v1.")
+@_corpus_read_option
 @click.option("--max-body", default=1_000_000, show_default=True, type=click.IntRange(1),
               help="Largest request body, in bytes (413 above it).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
@@ -455,8 +463,8 @@ def export(corpus_path: str | None, output: str) -> None:
 @click.option("--cache-size", default=512, show_default=True, type=click.IntRange(0),
               help="Drafts whose reports each worker remembers (0 turns the cache off).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
-def serve(host: str, port: int, corpus_path: str | None, token: str | None, max_body: int, workers: int,
-          cors_origins: tuple[str, ...], cache_size: int, access_log: bool) -> None:
+def serve(host: str, port: int, corpus_path: str | None, token: str | None, corpus_read: str | None,
+          max_body: int, workers: int, cors_origins: tuple[str, ...], cache_size: int, access_log: bool) -> None:
     """Serve the JSON API (/v1) for a CMS and the page (/) where an editor pastes a draft."""
     from dataclasses import replace
 
@@ -464,8 +472,8 @@ def serve(host: str, port: int, corpus_path: str | None, token: str | None, max_
     from .store import CorpusError
 
     # the options win; QUOTEPROOF_BODY_TIMEOUT and QUOTEPROOF_HEADER_TIMEOUT tune the rest
-    settings = replace(Settings.from_env(), corpus=corpus_path, token=token or None, max_body=max_body,
-                       cors_origins=cors_origins, cache_size=cache_size)
+    settings = replace(Settings.from_env(), corpus=corpus_path, corpus_read=corpus_read, token=token or None,
+                       max_body=max_body, cors_origins=cors_origins, cache_size=cache_size)
     try:
         run(settings, host=host, port=port, workers=workers, access_log=access_log)
     except CorpusError as exc:

@@ -5,7 +5,8 @@ The nearest file walking up from the working directory wins (in one folder,
 `[tool.quoteproof]` table is passed over), as ruff and Vale do. Command-line
 options override it. Keys (all optional):
 
-    corpus = "newsroom.db"            # relative to the config file's folder
+    corpus = "newsroom.db"            # relative to the config file's folder, or postgresql://...
+    corpus-read = "postgresql://..."  # a standby of that PostgreSQL corpus, for checks and searches
     fail-on = "drift"                 # misattributed | drift | unverified | never
     include = ["*.md", "*.html"]      # globs for files inside folders
     exclude = ["archive/**", "*.draft.md"]
@@ -25,7 +26,7 @@ from pathlib import Path
 
 FAIL_ON = ("misattributed", "drift", "unverified", "never")
 FORMATS = ("text", "json", "sarif", "github")
-KEYS = ("corpus", "fail-on", "include", "exclude", "format", "max-bytes")
+KEYS = ("corpus", "corpus-read", "fail-on", "include", "exclude", "format", "max-bytes")
 
 
 class ConfigError(Exception):
@@ -38,6 +39,7 @@ class Config:
 
     path: str | None = None
     corpus: str | None = None
+    corpus_read: str | None = None
     fail_on: str | None = None
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
@@ -102,7 +104,12 @@ def load_config(path: str | os.PathLike) -> Config:
         if key == "corpus":
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{where}: expected the path of a corpus database")
-            config.corpus = str(path.parent / os.path.expanduser(value))
+            server = value.startswith(("postgresql://", "postgres://"))
+            config.corpus = value if server else str(path.parent / os.path.expanduser(value))
+        elif key == "corpus-read":
+            if not isinstance(value, str) or not value.startswith(("postgresql://", "postgres://")):
+                raise ConfigError(f"{where}: expected the postgresql:// URL of a standby")
+            config.corpus_read = value
         elif key == "fail-on":
             if value not in FAIL_ON:
                 raise ConfigError(f"{where}: {value!r} is not one of {', '.join(FAIL_ON)}")

@@ -45,7 +45,7 @@ from .check import FileReport, check_document, summary
 from .gate import fails
 from .models import Speaker
 from .read import document_from_text
-from .store import CorpusError, open_corpus
+from .store import CorpusError, database_errors, open_corpus
 from .store import CorpusReader as Corpus
 
 log = logging.getLogger("quoteproof.service")
@@ -624,9 +624,11 @@ class Checked(NamedTuple):
 class Checker:
     """One read-only corpus connection, a lock around it, and two bounded caches.
 
-    The corpus cannot change under a running worker, so the same draft (text, format and path) always gets
-    the same report: a CMS that re-checks an article on every save is answered from the draft cache,
-    without waiting for the corpus lock. Drafts over CACHE_MAX_TEXT characters are never cached, so it holds
+    The same draft (text, format and path) gets the same report while the corpus is unchanged: a CMS that
+    re-checks an article on every save is answered from the draft cache, without waiting for the corpus
+    lock. When another process has changed the corpus (an import into a shared PostgreSQL corpus), the
+    next check that reaches the corpus drops both caches; a draft answered from the cache before that is
+    answered as it was. Drafts over CACHE_MAX_TEXT characters are never cached, so it holds
     at most cache_size * CACHE_MAX_TEXT characters of text. Below it, check_document's memo remembers the
     finding for each quotation wording and credit (at most MEMO_QUOTATIONS), so a quotation that recurs
     across drafts is matched once. cache_size 0 turns both off.
@@ -667,6 +669,10 @@ class Checker:
                 return found
         document = document_from_text(text, path, kind)
         with nullcontext() if locked else self.lock:
+            if self.corpus.refresh():
+                # another process (an import on a shared PostgreSQL corpus) changed the corpus: what was
+                # remembered may be out of date
+                self.forget()
             if self._memo is not None and len(self._memo) > self.MEMO_QUOTATIONS:
                 self._memo.clear()
             report = check_document(document, self.corpus, self._memo)
@@ -677,6 +683,13 @@ class Checker:
                 while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
         return found
+
+    def forget(self) -> None:
+        """Drop the remembered reports and findings (call holding the corpus lock)."""
+        if self._memo is not None:
+            self._memo.clear()
+        with self._cache_lock:
+            self._cache.clear()
 
     def read(self, work: Callable[[Corpus], Any]) -> Any:
         """Return `work(corpus)`, run while holding the corpus lock."""
@@ -1004,17 +1017,22 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None,
         """Return {"status": "ok"} while the process serves requests."""
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="Readiness: corpus open and not empty", tags=["health"],
+    @app.get("/readyz", summary="Readiness: corpus reachable and not empty", tags=["health"],
              responses=_problems(503))
     def readyz(request: Request) -> Response:
-        """Return the corpus counts when it is open and holds quotes; 503 otherwise."""
+        """Return the corpus counts when its database answers and it holds quotes; 503 otherwise (the detail
+        says whether the database could not be reached)."""
         try:
             counts = checker(request).read(lambda db: db.stats())
+        except database_errors() as exc:
+            raise Problem(503, "Service Unavailable", "corpus database unreachable: "
+                          + " ".join(str(exc).split())[:200], database="unreachable") from None
         except Exception as exc:  # a closed or broken corpus: not ready
             raise Problem(503, "Service Unavailable", f"corpus not usable: {exc}") from None
         if counts["quotes"] == 0:
             raise Problem(503, "Service Unavailable", "the corpus holds no quotes")
-        return _json({"status": "ready", "quotes": counts["quotes"], "speakers": counts["speakers"]})
+        return _json({"status": "ready", "database": "reachable", "quotes": counts["quotes"],
+                      "speakers": counts["speakers"]})
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page(request: Request) -> HTMLResponse:
@@ -1111,6 +1129,12 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, database_errors()):
+            # the corpus's database went away (a server restart): answered until it is back, without a restart
+            # of the service (the connection pool replaces the broken connections)
+            log.warning("corpus database unreachable on %s %s: %s", request.method, request.url.path, exc)
+            return problem_response(503, TITLES[503], f"the corpus database cannot be reached now"
+                                    f" ({' '.join(str(exc).split())[:200]})", request, {"Retry-After": "5"})
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem_response(500, TITLES[500], "an unexpected error; it has been logged", request)
 

@@ -77,8 +77,8 @@ class CorpusReader(Protocol):
         """Return (speaker, how) for every speaker a name, alias, affiliation or surname refers to."""
         ...
 
-    def refresh(self) -> None:
-        """Forget cached reads when another connection has committed since they were made."""
+    def refresh(self) -> bool:
+        """Forget cached reads when another connection has committed since they were made; return True then."""
         ...
 
     # -- listing (CLI, service) ----------------------------------------------------------------------

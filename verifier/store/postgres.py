@@ -368,13 +368,15 @@ class PostgresCorpus(Corpus):
     def without_log(self) -> None:
         """Nothing to do: the server keeps its own log."""
 
-    def refresh(self) -> None:
-        """Forget cached reads if a writer has committed since they were made (returns nothing)."""
+    def refresh(self) -> bool:
+        """Forget cached reads if a writer has committed since they were made; return True when one had."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         generation = row[0] if row else None
-        if generation != self._generation:
-            self._generation = generation
-            self._forget()
+        if generation == self._generation:
+            return False
+        self._generation = generation
+        self._forget()
+        return True
 
     # -- writing ---------------------------------------------------------------------------------
     def add(self, speakers: Iterable[Speaker] = (), sources: Iterable[Source] = (),

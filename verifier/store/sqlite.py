@@ -659,15 +659,18 @@ class Corpus:
         if len(cache) > self.READ_CACHE_ENTRIES:
             cache.clear()
 
-    def refresh(self) -> None:
-        """Forget cached reads if another connection has committed since they were made (returns nothing).
+    def refresh(self) -> bool:
+        """Forget cached reads if another connection has committed since they were made; return True when it
+        had (and they were forgotten).
 
         `check_document` (and the service's search) call it once per document; reads in between use the
         caches. A caller of the retrieval functions on a long-lived corpus calls it itself."""
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-        if version != self._data_version:
-            self._data_version = version
-            self._forget()
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        self._forget()
+        return True
 
     def _forget(self) -> None:
         """Drop every cached read (after a write on this connection, which `data_version` does not show)."""
