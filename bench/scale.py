@@ -187,18 +187,27 @@ class Generator:
 
 
 # -- building the corpus ---------------------------------------------------------
-def build(count: int, seed: int, rebuild: bool) -> dict:
-    """Generate and import the corpus (or reuse the cached one); return its build facts."""
-    from verifier.store.sqlite import Corpus
+def build(count: int, seed: int, rebuild: bool, server: str | None = None) -> dict:
+    """Generate and import the corpus (or reuse the cached one); return its build facts. With `server` (a
+    postgresql:// URL of an empty database, or of one this benchmark filled with the same quotes), the
+    corpus is imported there instead of into an SQLite file."""
+    from verifier.store import is_server_url, open_corpus
     from verifier.transfer import import_files
 
     CACHE.mkdir(exist_ok=True)
     data = CACHE / f"quotebank-{count}-{seed}.jsonl"
     db = CACHE / f"corpus-{count}-{seed}.db"
     facts_path = CACHE / f"corpus-{count}-{seed}.json"
-    if not rebuild and db.exists() and facts_path.exists() and data.exists():
+    if server:
+        db = server
+        facts_path = CACHE / f"corpus-{count}-{seed}-postgres.json"
+        with open_corpus(server, create=True) as corpus:
+            stored = corpus.stats()["quotes"]
+        if stored and (rebuild or not facts_path.exists() or json.loads(facts_path.read_text())["db"] != server):
+            sys.exit(f"{server} holds {stored:,} quotes this benchmark did not import: give an empty database")
+    if not rebuild and (server or db.exists()) and facts_path.exists() and data.exists():
         return json.loads(facts_path.read_text())
-    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+    for path in () if server else (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
         if path.exists():
             path.unlink()
     if rebuild or not data.exists():
@@ -212,12 +221,14 @@ def build(count: int, seed: int, rebuild: bool) -> dict:
         (CACHE / f"{data.name}.raw").write_text(str(raw))
     raw = int((CACHE / f"{data.name}.raw").read_text())
     print(f"importing into {db}", file=sys.stderr)
-    with Corpus.open(db, create=True) as corpus:
+    with open_corpus(db, create=True) as corpus:
         report = import_files(corpus, [data])
-        corpus.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        corpus.without_log()  # SQLite: the whole file, without its write-ahead log
+        size = corpus.stats()["bytes"] if is_server_url(str(db)) else os.path.getsize(db)
+        sizes = corpus.sizes() if is_server_url(str(db)) else {}
     facts = {"quotes": report.added, "import_seconds": report.seconds,
-             "import_qps": report.added / report.seconds, "db_bytes": os.path.getsize(db), "raw_bytes": raw,
-             "data": str(data), "db": str(db)}
+             "import_qps": report.added / report.seconds, "db_bytes": size, "raw_bytes": raw,
+             "data": str(data), "db": str(db), "sizes": sizes}
     facts_path.write_text(json.dumps(facts))
     return facts
 
@@ -255,14 +266,15 @@ def check_worker(db: str, queries_path: str) -> None:
     from verifier.check import check_quotation
     from verifier.match import best_alignments
     from verifier.models import Attribution, Quotation
-    from verifier.store.sqlite import Corpus
+    from verifier.store import is_server_url, open_corpus
 
     queries = [Query(**q) for q in json.loads(Path(queries_path).read_text())]
-    corpus = Corpus.open(db, readonly=True)
+    corpus = open_corpus(db, readonly=True)
     quotations = [(Quotation(q.text, 0, len(q.text)), Attribution(q.speaker, q.speaker, "said")) for q in queries]
-    with open(db, "rb") as handle:  # warm: the database in the OS page cache, as on a server that runs checks
-        while handle.read(1 << 20):
-            pass
+    if not is_server_url(db):
+        with open(db, "rb") as handle:  # warm: the database in the OS page cache, as on a server that runs checks
+            while handle.read(1 << 20):
+                pass
     for quotation, attribution in quotations[:20]:  # warm up the interpreter's code paths
         check_quotation(quotation, attribution, corpus)
     draft_ms = []
@@ -330,6 +342,8 @@ def main() -> None:
     parser.add_argument("--brute", type=int, default=40, help="quotations scanned by brute force")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rebuild", action="store_true", help="regenerate and re-import even if cached")
+    parser.add_argument("--corpus", metavar="URL", help="a postgresql:// URL of an empty database to import into "
+                        "and check against (default: an SQLite file in bench/.cache)")
     parser.add_argument("--check-worker", nargs=2, metavar=("DB", "QUERIES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.check_worker:
@@ -339,7 +353,7 @@ def main() -> None:
 
     from verifier.normalize import index_text
 
-    facts = build(args.quotes, args.seed, args.rebuild)
+    facts = build(args.quotes, args.seed, args.rebuild, args.corpus)
     queries = make_queries(facts, args.seed, args.drafts)
     queries_path = CACHE / f"queries-{args.quotes}-{args.seed}.json"
     queries_path.write_text(json.dumps([asdict(q) for q in queries]))
@@ -398,6 +412,8 @@ def main() -> None:
         ("not-in-corpus judged found", f"{false_found}/{len(nowhere)}"),
         ("peak RSS of the check process", f"{checked['rss_mb']:.0f} MB"),
     ]
+    rows += [(f"  {name}", f"{size / 1e6:,.1f} MB") for name, size in facts.get("sizes", {}).items()
+             if size > 1e6]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")

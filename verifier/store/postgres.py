@@ -38,7 +38,7 @@ from psycopg_pool import ConnectionPool
 
 from ..models import CorpusQuote, Source, Speaker
 from ..normalize import index_text
-from .sqlite import SCHEMA_VERSION, Corpus, CorpusError, document_counts, name_key, quote_id, surname_rows
+from .sqlite import SCHEMA_VERSION, Corpus, CorpusError, document_counts, name_key, quote_id, surname_rows, top_votes
 
 FIRST_VERSION = 3  # the SQLite schema version the first PostgreSQL schema matches
 
@@ -62,7 +62,7 @@ CREATE TABLE quotes (
     relayed_by text COLLATE "C", words tsvector NOT NULL);
 CREATE INDEX quotes_speaker ON quotes (speaker_id);
 CREATE INDEX quotes_words ON quotes USING gin (words);
-CREATE TABLE terms (term text COLLATE "C" PRIMARY KEY, df integer NOT NULL);
+CREATE TABLE terms (term text COLLATE "C" PRIMARY KEY, df integer NOT NULL) WITH (fillfactor = 50);
 INSERT INTO meta VALUES ('generation', '0');
 """
 
@@ -85,13 +85,12 @@ def _lexeme(token: str) -> str:
 
 def tsvector_literal(indexed: str) -> str:
     """Return the `tsvector` input text holding each index word of an `index_text` with its positions."""
-    where: dict[str, list[int]] = {}
-    position = 0
-    for key in indexed.split():
-        for token in tokens(key):
-            position += 1
-            where.setdefault(token, []).append(min(position, 16383))
-    return " ".join(f"{_lexeme(t)}:{','.join(map(str, p))}" for t, p in where.items())
+    words = indexed.replace("'", " ").split() if "'" in indexed else indexed.split()
+    where: dict[str, list[str]] = {}
+    for position, token in enumerate(words, 1):
+        # (tokens hold letters and digits only: nothing to escape; positions past 16383 count as 16383)
+        where.setdefault(token, []).append(str(position) if position < 16383 else "16383")
+    return " ".join([f"'{t}':{','.join(p)}" for t, p in where.items()])
 
 
 def phrase_query(run: Sequence[str]) -> str:
@@ -102,6 +101,11 @@ def phrase_query(run: Sequence[str]) -> str:
 def runs_query(runs: Sequence[Sequence[str]]) -> str:
     """Return the `tsquery` text for quotes holding every run of keys as a phrase."""
     return " & ".join(f"({phrase_query(run)})" for run in runs)
+
+
+# The tsquery of a word key held in SQL by `term`: its tokens split at apostrophes, as a phrase (what
+# `phrase_query([term])` gives; keys hold letters, digits and inner apostrophes only).
+_TERM_QUERY = "(chr(39) || replace(term, chr(39), chr(39) || ' <-> ' || chr(39)) || chr(39))::tsquery"
 
 
 def safe_location(url: str) -> str:
@@ -133,20 +137,38 @@ class _Result:
 
 
 class _Connection:
-    """Statements on a pool of connections (the write transaction's own connection while one is open), with
-    sqlite3's `?` placeholders."""
+    """Statements with sqlite3's `?` placeholders on a connection from a pool: the write transaction's while
+    one is open, else one held for reading. A statement that fails for want of a connection gives the held
+    one back (the pool drops it if broken, and checks the next one it hands out), so the next statement
+    after a server restart reconnects."""
 
     def __init__(self, pool: ConnectionPool) -> None:
         self.pool = pool
         self.pinned: psycopg.Connection | None = None
+        self.held: psycopg.Connection | None = None
+
+    def _connection(self) -> psycopg.Connection:
+        if self.pinned is not None:
+            return self.pinned
+        if self.held is None:
+            self.held = self.pool.getconn(timeout=CONNECT_SECONDS)
+        return self.held
+
+    def _let_go(self) -> None:
+        held, self.held = self.held, None
+        if held is not None:
+            with contextlib.suppress(Exception):
+                self.pool.putconn(held)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
         """Return the result of one statement."""
-        sql = sql.replace("?", "%s")
-        if self.pinned is not None:
-            return _Result(self.pinned.execute(sql, params or None))
-        with self.pool.connection(timeout=CONNECT_SECONDS) as conn:
-            return _Result(conn.execute(sql, params or None))
+        conn = self._connection()
+        try:
+            return _Result(conn.execute(sql.replace("?", "%s"), params or None))
+        except psycopg.OperationalError:
+            if conn is self.held:
+                self._let_go()
+            raise
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement for each row of parameters."""
@@ -155,12 +177,8 @@ class _Connection:
 
     @contextlib.contextmanager
     def cursor(self) -> Iterator[psycopg.Cursor]:
-        """Yield a cursor on the write transaction's connection, or a pooled one."""
-        if self.pinned is not None:
-            with self.pinned.cursor() as cursor:
-                yield cursor
-            return
-        with self.pool.connection(timeout=CONNECT_SECONDS) as conn, conn.cursor() as cursor:
+        """Yield a cursor on the write transaction's connection, or the one held for reading."""
+        with self._connection().cursor() as cursor:
             yield cursor
 
     @property
@@ -188,6 +206,7 @@ class _Connection:
         """Roll back what is open and close every connection."""
         with contextlib.suppress(psycopg.Error):
             self.end("ROLLBACK")
+        self._let_go()
         self.pool.close()
 
 
@@ -471,10 +490,43 @@ class PostgresCorpus(Corpus):
                offset: int = 0) -> Iterator[CorpusQuote]:
         """Yield stored quotes in insertion order, optionally one speaker's only."""
         mine = "WHERE speaker_id = ?" if speaker_id else "WHERE ? IS NULL"
-        for row in self.conn.execute(
-                "SELECT rowid, id, text, speaker_id, source_id, context, relayed_by FROM quotes"
-                f" {mine} ORDER BY rowid LIMIT ? OFFSET ?", (speaker_id, limit, offset)):
+        rows = self.conn.execute("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by FROM quotes"
+                                 f" {mine} ORDER BY rowid LIMIT ? OFFSET ?", (speaker_id, limit, offset)).fetchall()
+        self._read_people_and_sources(rows)
+        for row in rows:
             yield self._quote(row)
+
+    def quotes_by_rowid(self, rowids: list[int]) -> list[CorpusQuote]:
+        """Return the quotes with these row ids, in the order given (records as of the last `refresh`)."""
+        missing = [i for i in dict.fromkeys(rowids) if i not in self._records]
+        if missing:
+            self._bound(self._records)
+            rows = self.conn.execute("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by FROM quotes"
+                                     " WHERE rowid = ANY(?)", (missing,)).fetchall()
+            self._read_people_and_sources(rows)
+            self._records.update((row[0], self._quote(row)) for row in rows)
+        return [self._records[i] for i in rowids if i in self._records]
+
+    def _read_people_and_sources(self, rows: list[tuple]) -> None:
+        """Cache, in three statements, the speakers, relays and sources of these quote rows that are not cached
+        (a statement each would cost a round trip each)."""
+        speakers = {r[3] for r in rows} | {r[6] for r in rows if r[6]}
+        wanted = [i for i in speakers if i not in self._speakers]
+        if wanted:
+            aliases: dict[str, list[str]] = {}
+            for speaker_id, alias in self.conn.execute(
+                    "SELECT speaker_id, alias FROM aliases WHERE speaker_id = ANY(?) AND kind = 'alias'"
+                    " ORDER BY speaker_id, alias", (wanted,)):
+                aliases.setdefault(speaker_id, []).append(alias)
+            for sid, name, role, affiliations, gender, qid in self.conn.execute(
+                    "SELECT * FROM speakers WHERE id = ANY(?)", (wanted,)):
+                self._speakers[sid] = Speaker(id=sid, name=name, aliases=tuple(aliases.get(sid, ())), role=role,
+                                              affiliations=tuple(json.loads(affiliations or "[]")), gender=gender,
+                                              qid=qid)
+        wanted = list({r[4] for r in rows if r[4] not in self._sources})
+        if wanted:
+            for row in self.conn.execute("SELECT * FROM sources WHERE id = ANY(?)", (wanted,)):
+                self._sources[row[0]] = Source(*row)
 
     def rowids_with_phrases(self, runs: Sequence[Sequence[str]], limit: int) -> list[int]:
         """Return row ids, ascending, of up to `limit` quotes holding every run of keys as a phrase."""
@@ -489,8 +541,38 @@ class PostgresCorpus(Corpus):
         return [r[0] for r in self.conn.execute(
             "SELECT rowid FROM quotes WHERE words @@ ?::tsquery ORDER BY rowid LIMIT ?", (query, limit))]
 
-    def _term_rowids(self, term: str) -> Sequence[int]:
-        return self._read_postings(term)
+    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """Return how many quotes hold each term (absent terms are left out). In the same round trip, the
+        postings of the terms held by at most SMALL_POSTINGS quotes are read and cached (`small_postings`)."""
+        terms = list(dict.fromkeys(terms))
+        missing = [t for t in terms if t not in self._df]
+        if missing:
+            self._bound(self._df)
+            self._bound(self._postings)
+            found = {}
+            for term, df, postings in self.conn.execute(
+                    "SELECT term, df, CASE WHEN df <= ? THEN (SELECT array_agg(rowid ORDER BY rowid) FROM quotes"
+                    f" WHERE words @@ {_TERM_QUERY}) END FROM terms WHERE term = ANY(?)",
+                    (self.SMALL_POSTINGS, missing)):
+                found[term] = df
+                if postings is not None:
+                    self._postings[term] = tuple(postings)
+            self._df.update((t, found.get(t)) for t in missing)
+        return {t: df for t in terms if (df := self._df[t]) is not None}
+
+    def vote_rowids(self, terms: list[str], weights: list[float], limit: int,
+                    keep: float = 0.0) -> list[tuple[int, float]]:
+        """Return (row id, summed weight of the terms it holds) for the best-scoring quotes, best first (ties
+        by row id): at most `limit`, and only those scoring at least `keep` times the best. The postings not
+        cached are read in one statement."""
+        if not terms:
+            return []
+        unread = [t for t in dict.fromkeys(terms) if t not in self._postings]
+        read = dict(self.conn.execute(
+            f"SELECT term, (SELECT array_agg(rowid) FROM quotes WHERE words @@ {_TERM_QUERY})"
+            " FROM unnest(?::text[]) AS t(term)", (unread,)).fetchall()) if unread else {}
+        postings = [self._postings[t] if t in self._postings else read.get(t) or () for t in terms]
+        return top_votes(postings, weights, limit, keep)
 
     def _read_postings(self, term: str) -> tuple[int, ...]:
         row = self.conn.execute("SELECT array_agg(rowid ORDER BY rowid) FROM quotes WHERE words @@ ?::tsquery",
