@@ -68,6 +68,7 @@ def test_the_shipped_corpus_exported_and_imported_gives_byte_identical_findings(
     assert json.loads(on_sqlite.stdout)["summary"]["quotes"] >= 19
     assert on_postgres.stdout == on_sqlite.stdout
     assert run("corpus", "check", "--corpus", postgres_url).returncode == 0
+    assert run("corpus", "export", "--corpus", postgres_url).stdout == exported.read_text(encoding="utf-8")
 
 
 def test_the_corpus_is_also_taken_from_quoteproof_corpus(postgres_url, seed_postgres):
