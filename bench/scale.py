@@ -266,15 +266,12 @@ def check_worker(db: str, queries_path: str) -> None:
     from verifier.check import check_quotation
     from verifier.match import best_alignments
     from verifier.models import Attribution, Quotation
-    from verifier.store import is_server_url, open_corpus
+    from verifier.store import open_corpus
 
     queries = [Query(**q) for q in json.loads(Path(queries_path).read_text())]
     corpus = open_corpus(db, readonly=True)
     quotations = [(Quotation(q.text, 0, len(q.text)), Attribution(q.speaker, q.speaker, "said")) for q in queries]
-    if not is_server_url(db):
-        with open(db, "rb") as handle:  # warm: the database in the OS page cache, as on a server that runs checks
-            while handle.read(1 << 20):
-                pass
+    corpus.warm()  # the database in the OS page cache, as on a server that runs checks
     for quotation, attribution in quotations[:20]:  # warm up the interpreter's code paths
         check_quotation(quotation, attribution, corpus)
     draft_ms = []

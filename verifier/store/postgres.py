@@ -588,6 +588,16 @@ class PostgresCorpus(Corpus):
             " AND c.relname IN ('meta', 'sources', 'speakers', 'aliases', 'quotes', 'terms')").fetchone()[0] or 0
         return count
 
+    def warm(self) -> None:
+        """Read the corpus's tables and indexes once, so that the operating system caches them (as on a server
+        that has been running checks); uses pg_prewarm, and does nothing where it cannot be installed."""
+        try:
+            self.writes.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        except psycopg.Error:
+            return
+        self.conn.execute("SELECT pg_prewarm(c.oid, 'read') FROM pg_class c JOIN pg_namespace n ON n.oid ="
+                          " c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 't')")
+
     def sizes(self) -> dict[str, int]:
         """Return the bytes of each table (heap and TOAST) and each index."""
         return dict(self.conn.execute(

@@ -294,6 +294,13 @@ class Corpus:
         """Leave write-ahead-log mode, so the file is whole by itself (a corpus built to be copied)."""
         self.conn.execute("PRAGMA journal_mode=DELETE")
 
+    def warm(self) -> None:
+        """Read the corpus file once, so that the operating system caches it (as on a server that has been
+        running checks)."""
+        with open(self.path, "rb") as handle:
+            while handle.read(1 << 20):
+                pass
+
     def check_integrity(self, lookups: int = 500):
         """Return the `sqlite_integrity.CheckReport` of this corpus (`corpus check`)."""
         from .sqlite_integrity import check_corpus
