@@ -97,6 +97,24 @@ def test_a_malformed_line_is_reported_and_skipped_as_sqlite_does(tmp_path, postg
     assert strict.returncode == 2 and len(strict.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("damage, problem", [
+    ("DELETE FROM postings WHERE token = 'back'", "postings differ from a recount: 'back'"),
+    ("UPDATE terms SET df = df + 1 WHERE term = 'back'", "terms df differs from a recount: 'back'"),
+    ("UPDATE quotes SET words = 'elsewhere'::tsvector WHERE rowid = 1",
+     "word index differs from the quote's words: row 1"),
+    ("UPDATE quotes SET text = text || '!' WHERE rowid = 2", "unstable quote id"),
+])
+def test_corpus_check_finds_what_was_damaged(tmp_path, postgres_url, damage, problem):
+    exported = tmp_path / "shipped.jsonl"
+    assert run("corpus", "export", "-o", str(exported)).returncode == 0
+    assert run("corpus", "import", str(exported), "--corpus", postgres_url).returncode == 0
+    assert run("corpus", "check", "--corpus", postgres_url).returncode == 0
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(damage)
+    proc = run("corpus", "check", "--corpus", postgres_url)
+    assert proc.returncode == 1 and problem in proc.stdout
+
+
 # -- schema ---------------------------------------------------------------------------------------
 def test_a_new_corpus_records_the_schema_version_and_an_empty_database_is_not_a_corpus(postgres_url):
     refused = run("check", "--no-config", "--corpus", postgres_url, "--text", '"hello there," Reid said.')

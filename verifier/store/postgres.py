@@ -63,6 +63,9 @@ CREATE TABLE quotes (
 CREATE INDEX quotes_speaker ON quotes (speaker_id);
 CREATE INDEX quotes_words ON quotes USING gin (words);
 CREATE TABLE terms (term text COLLATE "C" PRIMARY KEY, df integer NOT NULL) WITH (fillfactor = 50);
+CREATE TABLE postings (
+    token text COLLATE "C" NOT NULL, first bigint NOT NULL, rowids bigint[] NOT NULL,
+    PRIMARY KEY (token, first));
 INSERT INTO meta VALUES ('generation', '0');
 """
 
@@ -106,6 +109,14 @@ def runs_query(runs: Sequence[Sequence[str]]) -> str:
 # The tsquery of a word key held in SQL by `term`: its tokens split at apostrophes, as a phrase (what
 # `phrase_query([term])` gives; keys hold letters, digits and inner apostrophes only).
 _TERM_QUERY = "(chr(39) || replace(term, chr(39), chr(39) || ' <-> ' || chr(39)) || chr(39))::tsquery"
+
+# The row ids, ascending, of the quotes holding the word key `term`. A key of one token is read from
+# `postings` (its row ids as arrays, one per import batch: no heap visit per quote, which is what reading
+# them through the GIN index costs); a key holding an apostrophe is a phrase of its tokens, checked on the
+# quotes' positions through the GIN index.
+_TERM_POSTINGS = (f"CASE WHEN strpos(term, chr(39)) = 0 THEN (SELECT array_agg(r ORDER BY r) FROM postings p,"
+                  f" unnest(p.rowids) AS r WHERE p.token = term) ELSE (SELECT array_agg(rowid ORDER BY rowid)"
+                  f" FROM quotes WHERE words @@ {_TERM_QUERY}) END")
 
 
 def safe_location(url: str) -> str:
@@ -475,6 +486,13 @@ class PostgresCorpus(Corpus):
         ) as copy:
             for n, (row, words) in enumerate(zip(pending, indexed, strict=True)):
                 copy.write_row((top + 1 + n, *row, tsvector_literal(words)))
+        held: dict[str, list[int]] = {}
+        for n, words in enumerate(indexed, top + 1):
+            for token in set(words.replace("'", " ").split()):
+                held.setdefault(token, []).append(n)
+        with self.writes.cursor() as cursor, cursor.copy("COPY postings (token, first, rowids) FROM STDIN") as copy:
+            for token, rows in held.items():
+                copy.write_row((token, top + 1, rows))
         if not isinstance(df, Mapping | bytes | None):
             df = df.result()
         if df is None:
@@ -551,8 +569,7 @@ class PostgresCorpus(Corpus):
             self._bound(self._postings)
             found = {}
             for term, df, postings in self.conn.execute(
-                    "SELECT term, df, CASE WHEN df <= ? THEN (SELECT array_agg(rowid ORDER BY rowid) FROM quotes"
-                    f" WHERE words @@ {_TERM_QUERY}) END FROM terms WHERE term = ANY(?)",
+                    f"SELECT term, df, CASE WHEN df <= ? THEN {_TERM_POSTINGS} END FROM terms WHERE term = ANY(?)",
                     (self.SMALL_POSTINGS, missing)):
                 found[term] = df
                 if postings is not None:
@@ -569,14 +586,12 @@ class PostgresCorpus(Corpus):
             return []
         unread = [t for t in dict.fromkeys(terms) if t not in self._postings]
         read = dict(self.conn.execute(
-            f"SELECT term, (SELECT array_agg(rowid) FROM quotes WHERE words @@ {_TERM_QUERY})"
-            " FROM unnest(?::text[]) AS t(term)", (unread,)).fetchall()) if unread else {}
+            f"SELECT term, {_TERM_POSTINGS} FROM unnest(?::text[]) AS t(term)", (unread,)).fetchall()) if unread else {}
         postings = [self._postings[t] if t in self._postings else read.get(t) or () for t in terms]
         return top_votes(postings, weights, limit, keep)
 
     def _read_postings(self, term: str) -> tuple[int, ...]:
-        row = self.conn.execute("SELECT array_agg(rowid ORDER BY rowid) FROM quotes WHERE words @@ ?::tsquery",
-                                (phrase_query([term]),)).fetchone()
+        row = self.conn.execute(f"SELECT {_TERM_POSTINGS} FROM (SELECT ?::text AS term) AS t", (term,)).fetchone()
         return tuple(row[0] or ()) if row else ()
 
     def stats(self) -> dict[str, int]:
@@ -585,7 +600,8 @@ class PostgresCorpus(Corpus):
         count["bytes"] = self.conn.execute(
             "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c JOIN pg_namespace n"
             " ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = current_schema()"
-            " AND c.relname IN ('meta', 'sources', 'speakers', 'aliases', 'quotes', 'terms')").fetchone()[0] or 0
+            " AND c.relname IN ('meta', 'sources', 'speakers', 'aliases', 'quotes', 'terms', 'postings')"
+        ).fetchone()[0] or 0
         return count
 
     def warm(self) -> None:
@@ -621,6 +637,7 @@ class PostgresCorpus(Corpus):
             "quote without a known speaker", "quote without a known source", "quote relayed by an unknown speaker",
             "unstable quote id", "word index differs from the quote's words", "row ids with a gap")}
         df: Counter[str] = Counter()
+        held: Counter[str] = Counter()  # quotes holding each token, for `postings`
         sample: list[tuple[int, str]] = []
         every = max(1, report.counts["quotes"] // lookups) if lookups else 0
         last = 0
@@ -642,6 +659,7 @@ class PostgresCorpus(Corpus):
                 indexed = index_text(text)
                 literals.append(tsvector_literal(indexed))
                 df.update(set(indexed.split()))
+                held.update(set(indexed.replace("'", " ").split()))
                 if every and rowid % every == 0 and len(sample) < lookups and indexed:
                     sample.append((rowid, indexed))
             bad["word index differs from the quote's words"] += [f"row {r[0]}" for r in self.conn.execute(
@@ -657,6 +675,10 @@ class PostgresCorpus(Corpus):
         wrong = [f"{t!r}: stored {terms.get(t, 0)}, counted {df.get(t, 0)}"
                  for t in sorted(set(terms) | set(df)) if terms.get(t, 0) != df.get(t, 0)]
         _listed(problems, "terms df differs from a recount", wrong)
+        stored = dict(self.conn.execute("SELECT token, sum(cardinality(rowids))::int FROM postings GROUP BY token"))
+        wrong = [f"{t!r}: stored {stored.get(t, 0)}, counted {held.get(t, 0)}"
+                 for t in sorted(set(stored) | set(held)) if stored.get(t, 0) != held.get(t, 0)]
+        _listed(problems, "postings differ from a recount", wrong)
         unfound = []
         for rowid, indexed in sample:
             keys = sorted(dict.fromkeys(indexed.split()), key=lambda k: (df.get(k, 0), k))[:3]
