@@ -280,6 +280,11 @@ def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
     ('Drivers passed a sign in Corona, which read, "Vote for the park."', "Vote for the park.", None),
     ('"Campaigns are short of money" but must advertise, says Evan Tracey, a consultant.',
      "Campaigns are short of money", "Evan Tracey"),
+    # a headline's label, a passive's agent after the quotation, a surname that is also a verb
+    ("De Blasio: Trust Bratton on security, not 'blowhard' Trump.", "blowhard", "De Blasio"),
+    ('The feature has been called "strategic ambiguity" by Joshua Hendrick, a professor.', "strategic ambiguity",
+     "Joshua Hendrick"),
+    ('"We have assessed this deal," Read said.', "We have assessed this deal,", "Read"),
 ])
 def test_role_words_relative_which_and_a_sentence_running_on_after_the_quotation(text, quote, name):
     found = dict(credits(text))[quote]

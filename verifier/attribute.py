@@ -487,8 +487,14 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
     i = 0
     while i < len(toks) and toks[i].text in {",", "\u2014", "\u2013"}:
         i += 1
+    if i + 1 < len(toks) and toks[i].low == "by":
+        agent = _np_after(text, toks, i + 1)
+        if agent is not None and agent.kind == "name":
+            return _Cue(agent, "by")  # `has been called "..." by Joshua Hendrick, a professor`
     for c in range(i, min(len(toks), i + 28)):
         tok = toks[c]
+        if _is_cap(tok) and c + 1 < len(toks) and _is_cue(toks[c + 1]):
+            continue  # `"...," Read said`: a name that is also a verb
         if tok.low in _NEW_CLAUSE and (c == i or toks[c - 1].text == ","):
             return None  # `Reid called them "...," while Pelosi said ...`: that cue is the next clause's
         if tok.text in {_QMARK, ";"}:
@@ -608,6 +614,11 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
             after = _np_after(text, toks, c + max(n, 1))
             if after is not None and after.kind in {"name", "pronoun"} and tok.low in _INVERTING:
                 return _Cue(after, cue)
+    label = next((k for k in range(1, min(4, len(toks))) if toks[k].text == ":"), None)
+    if label is not None and toks[-1].text != ":" and all(
+            _is_cap(t) and t.text not in lx.STOP_CAPS and t.text != _QMARK for t in toks[:label]):
+        # a headline's or a transcript's label: `De Blasio: Trust Bratton, not 'blowhard' Trump`
+        return _Cue(_NP(text[toks[0].start:toks[label - 1].end], toks[0].start, "name"), ":")
     if toks and toks[-1].text == ":":
         k = len(toks) - 2
         while k >= 0 and _is_cap(toks[k]) and toks[k].text not in lx.STOP_CAPS:
