@@ -285,6 +285,9 @@ def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
     ('The feature has been called "strategic ambiguity" by Joshua Hendrick, a professor.', "strategic ambiguity",
      "Joshua Hendrick"),
     ('"We have assessed this deal," Read said.', "We have assessed this deal,", "Read"),
+    # a quotation ending its sentence inside the marks ends it: the next sentence has its own subject
+    ('Nora Diaz said that "they are going to people." A campaign official later walked back the comments,'
+     ' saying that she "had no particular video in mind."', "had no particular video in mind.", None),
 ])
 def test_role_words_relative_which_and_a_sentence_running_on_after_the_quotation(text, quote, name):
     found = dict(credits(text))[quote]

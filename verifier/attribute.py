@@ -423,6 +423,8 @@ def _np_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
         k = i + 1
         while k < len(toks) and k - i <= 7 and toks[k].text[:1].isalnum() and toks[k].low not in _STOP_AFTER_NP:
             k += 1
+            if toks[k - 1].low in lx.ROLE_NOUNS and not (k < len(toks) and toks[k].low in lx.ROLE_NOUNS):
+                break  # "A Clinton campaign official | later walked back": the phrase ends at its head
         if k == i + 1:
             return None
         return _NP(text[tok.start:toks[k - 1].end], tok.start, "role")
@@ -714,13 +716,23 @@ def _lead_in_cue(masked: str, para_lo: int, registry: _Registry) -> _Cue | None:
     return _find_cue_left(masked, toks) or _sentence_subject(masked, toks[:-1], registry)
 
 
-def _sentence_start(masked: str, lo: int, pos: int) -> int:
-    """Return where the sentence holding `pos` starts (not before `lo`, nor far back)."""
+def _sentence_start(masked: str, lo: int, pos: int, quote_ends: list[int] = ()) -> int:
+    """Return where the sentence holding `pos` starts (not before `lo`, nor far back).
+
+    `quote_ends`: where quotations that end a sentence inside their marks close
+    (`... he said. “We won.” She ...`): masked, their full stop is invisible.
+    """
     start = max(lo, pos - _WINDOW)
     for m in _SENTENCE_END.finditer(masked, max(lo, pos - _WINDOW), pos):
         if _ENDS_ABBREV.search(masked, max(lo, m.start() - 5), m.start() + 1):
             continue
         start = m.end()
+    k = bisect.bisect_right(quote_ends, pos) - 1
+    while k >= 0 and quote_ends[k] > start:
+        after = masked[quote_ends[k]:quote_ends[k] + 3].lstrip()
+        if quote_ends[k] < pos and after[:1].isupper():
+            return quote_ends[k]
+        k -= 1
     return start
 
 
@@ -777,6 +789,7 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         _LOCAL.tokenised = [_Tokenised(masked), _Tokenised(text)]
     inside = sorted(bounds.values())
     registry = _Registry(text, inside)
+    quote_ends = sorted(bounds[i][1] for i, q in outer if q.text.rstrip(" \"'”’)").endswith((".", "?", "!")))
     newlines = [m.start() for m in re.finditer("\n", masked)]
 
     result: list[Attribution | None] = [None] * len(quotations)
@@ -796,7 +809,7 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         right = _tokens(masked, b, s_end)
         closing = q.text.rstrip("\"'”’)")
         ends_sentence = closing.endswith(".")
-        s_start = _sentence_start(masked, para_lo, a)
+        s_start = _sentence_start(masked, para_lo, a, quote_ends)
         sent_of[i] = s_start
         left = _tokens(masked, s_start, a)
         left_cue = _find_cue_left(masked, left, registry)
