@@ -54,13 +54,16 @@ def _mark(text: str, parts: list[str], style: Style, colour: str) -> str:
     return out
 
 
-def finding_lines(finding: Finding, style: Style = _plain) -> list[str]:
-    """Return the text lines that describe one finding."""
+def finding_lines(finding: Finding, style: Style = _plain, report: FileReport | None = None) -> list[str]:
+    """Return the text lines that describe one finding (positions named as `report` names them, if given)."""
     verdict = finding.verdict
     head = style(f"{MARKS[verdict]} {verdict}", fg=COLOURS[verdict], bold=True)
     if verdict == "drift":
         head += f" ({finding.severity})"
-    lines = [f"  {finding.line}:{finding.column}  {head}  “{' '.join(finding.quotation.text.split())}”"]
+    where = f"{finding.line}:{finding.column}"
+    if report is not None and report.unit != "line":
+        where = f"{report.where(finding.line)}, character {finding.column}"
+    lines = [f"  {where}  {head}  “{' '.join(finding.quotation.text.split())}”"]
     att = finding.attribution
     credited = "no one"
     if att:
@@ -97,7 +100,10 @@ def finding_lines(finding: Finding, style: Style = _plain) -> list[str]:
         lines.append(f"      note:        {note}")
     if finding.suppressed:
         reason = finding.suppressed.get("reason") or "no reason given"
-        lines.append(f"      suppressed:  accepted by the comment on line {finding.suppressed.get('line')} — {reason}")
+        comment = f"comment on line {finding.suppressed.get('line')}"
+        if report is not None and report.unit != "line":
+            comment = f"Word comment on {report.where(finding.suppressed.get('line', 0))}"
+        lines.append(f"      suppressed:  accepted by the {comment} — {reason}")
     return lines
 
 
@@ -109,7 +115,7 @@ def to_text(reports: list[FileReport], style: Style = _plain) -> str:
         if not report.findings:
             lines.append("  no quotations to check")
         for finding in report.findings:
-            lines.extend(finding_lines(finding, style))
+            lines.extend(finding_lines(finding, style, report))
         for warning in report.warnings:
             lines.append(f"  warning: {warning}")
         lines.append("")
