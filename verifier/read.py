@@ -130,6 +130,20 @@ def document_from_bytes(data: bytes, path: str, kind: str) -> Document:
     return document_from_text(decode(data, path), path, kind)
 
 
+def document_from_upload(text: str, path: str, kind: str) -> Document:
+    """Return the Document for a draft sent as a string: the text itself, or for "docx" the file in base64."""
+    if kind != "docx":
+        return document_from_text(text, path, kind)
+    import base64
+    import binascii
+
+    try:
+        data = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError(f"{path}: a Word document is sent as base64, and this is not base64") from None
+    return document_from_bytes(data, path, "docx")
+
+
 def read_document(path: str, max_bytes: int = MAX_BYTES_DEFAULT, kind: str | None = None) -> Document:
     """Return the Document for a file path ("-" is standard input; a Word document there is recognised)."""
     data = read_bytes(path, max_bytes)
