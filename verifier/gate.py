@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from .check import FileReport
+from .models import Finding
+
+FAIL_ON = ("misattributed", "drift", "unverified", "never")
 
 
-def fails(reports: list[FileReport], fail_on: str) -> bool:
-    """Return True when any finding is at or above the threshold.
+def blocks(finding: Finding, fail_on: str) -> bool:
+    """Return True when this finding alone reaches the threshold.
 
     misattributed: misattributed quotes and error-severity drift (negation,
     number); drift: any drift too; unverified: anything not verified; never: nothing.
+    A finding an editor accepted inline (a suppression comment) never blocks.
     """
-    for report in reports:
-        for finding in report.findings:
-            if finding.suppressed:
-                continue  # an editor accepted it inline, with (or warned for lacking) a reason
-            verdict = finding.verdict
-            if fail_on == "never":
-                return False
-            if verdict == "misattributed" or (verdict == "drift" and finding.severity == "error"):
-                return True
-            if fail_on in ("drift", "unverified") and verdict == "drift":
-                return True
-            if fail_on == "unverified" and verdict == "unverified":
-                return True
-    return False
+    if finding.suppressed or fail_on == "never":
+        return False
+    verdict = finding.verdict
+    if verdict == "misattributed" or (verdict == "drift" and finding.severity == "error"):
+        return True
+    if fail_on in ("drift", "unverified") and verdict == "drift":
+        return True
+    return fail_on == "unverified" and verdict == "unverified"
+
+
+def fails(reports: list[FileReport], fail_on: str) -> bool:
+    """Return True when any finding is at or above the threshold (see `blocks`)."""
+    return any(blocks(finding, fail_on) for report in reports for finding in report.findings)
