@@ -10,7 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from wordmaker import deleted, inserted, make_docx, raw, run, write_docx
+
+import verifier
 
 MISATTRIBUTED = "Pelosi said the administration should \u201cback off\u201d the raids."
 VERIFIED = "\u201cWe\u2019re of course aware of these concerns,\u201d Earnest said."
@@ -158,6 +162,16 @@ def _damaged() -> bytes:
     return _zip(**{name.replace("/", "__"): data for name, data in members.items()})
 
 
+def _claims_to_unpack_huge() -> bytes:
+    """A .docx whose zip directory says a member unpacks to 3 GB (a zip bomb's claim)."""
+    data = bytearray(make_docx([VERIFIED]))
+    directory = data.index(b"PK\x01\x02")
+    data[directory + 24:directory + 28] = (3 * 1024**3).to_bytes(4, "little")
+    return bytes(data)
+
+
+GOOD = make_docx([LEDE, [["Who", "Said"], ["Earnest", VERIFIED]], MISATTRIBUTED], footnotes=[VERIFIED],
+                 comments={0: "quoteproof: ignore drift -- checked"})
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
 BAD = {
     "not-a-zip": (b"Just some text someone named .docx\n", "not a Word document (not a zip file)"),
@@ -169,6 +183,7 @@ BAD = {
     "old-doc": (OLE + "WordDocument".encode("utf-16-le") + bytes(64), "an old-format Word (.doc)"),
     "damaged-xml": (_damaged(), "damaged Word document"),
     "no-text": (make_docx(["", "  "]), "no text in the Word document"),
+    "zip-bomb": (_claims_to_unpack_huge(), "unpacks to 3,2"),
 }
 
 
@@ -182,6 +197,20 @@ def test_a_bad_docx_is_one_line_and_exit_2(tmp_path, name, command):
     assert result.returncode == 2, result.stdout
     [line] = result.stderr.splitlines()
     assert line.startswith(f"quoteproof: {path}: {message}"), line
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(flips=st.lists(st.tuples(st.integers(0, 1 << 30), st.integers(0, 255)), min_size=1, max_size=24))
+def test_a_damaged_docx_is_read_or_refused_with_one_line(tmp_path, flips):
+    data = bytearray(GOOD)
+    for where, value in flips:
+        data[where % len(data)] = value
+    path = tmp_path / "damaged.docx"
+    path.write_bytes(bytes(data))
+    try:
+        verifier.check_file(path, fail_on="never")
+    except verifier.QuoteproofError as exc:  # anything else escapes and fails the test
+        assert str(exc).startswith(f"{path}: ") and "\n" not in str(exc)
 
 
 def test_a_folder_checks_its_word_documents_and_passes_over_word_lock_files(tmp_path):

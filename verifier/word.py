@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from .markup import Suppression, parse_directive
@@ -41,6 +42,8 @@ _REMOVED = frozenset(W + t for t in ("del", "moveFrom"))
 _RUN_TEXT = {W + "tab": "\t", W + "ptab": "\t", W + "br": " ", W + "cr": " ",
              W + "noBreakHyphen": "-"}
 _NOTE_SKIP_TYPES = {"separator", "continuationSeparator", "continuationNotice"}
+# what a damaged zip or part raises while python-docx reads it (XML errors are lxml's, SyntaxError subclasses)
+_DAMAGED = (SyntaxError, zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError)
 
 
 @dataclass
@@ -172,6 +175,8 @@ def _refuse_early(data: bytes, path: str) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
         raise InputError(f"{path}: not a Word document (not a zip file)") from None
+    except NotImplementedError as exc:  # a zip version or feature zipfile does not read: a damaged header
+        raise InputError(_damaged(path, exc)) from None
     names = set(archive.namelist())
     if "word/document.xml" not in names and "[Content_Types].xml" not in names:
         raise InputError(f"{path}: not a Word document (a zip file with no word/document.xml)")
@@ -182,7 +187,7 @@ def _refuse_early(data: bytes, path: str) -> zipfile.ZipFile:
 
 
 def _damaged(path: str, exc: BaseException) -> str:
-    """Return the line for a .docx whose XML or zip data is broken (lxml's XMLSyntaxError is a SyntaxError)."""
+    """Return the line for a .docx whose XML or zip data is broken."""
     detail = " ".join(str(exc).split())[:200] or type(exc).__name__
     return f"{path}: damaged Word document ({detail})"
 
@@ -205,7 +210,9 @@ def word_text(data: bytes, path: str) -> tuple[WordText, dict[str, str]]:
         raise InputError(no_document) from None
     except ValueError as exc:  # python-docx: "file '...' is not a Word file, content type is ..."
         raise InputError(f"{path}: not a Word document ({' '.join(str(exc).split())[:200]})") from None
-    except (SyntaxError, zipfile.BadZipFile, EOFError, OSError) as exc:
+    except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required for extraction"
+        raise InputError(_damaged(path, exc)) from None
+    except _DAMAGED as exc:
         raise InputError(_damaged(path, exc)) from None
     try:
         walker = _Walker()
@@ -227,7 +234,7 @@ def word_text(data: bytes, path: str) -> tuple[WordText, dict[str, str]]:
             found = document.comments.get(int(cid)) if cid.lstrip("-").isdigit() else None
             if found is not None:
                 comments[cid] = found.text
-    except (SyntaxError, zipfile.BadZipFile, EOFError, OSError) as exc:
+    except _DAMAGED as exc:
         raise InputError(_damaged(path, exc)) from None
     return walker.out, comments
 
