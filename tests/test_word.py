@@ -229,3 +229,17 @@ def test_a_word_document_on_standard_input_is_recognised(tmp_path):
     assert result.returncode == 1
     [quote] = json.loads(result.stdout)["files"][0]["quotes"]
     assert (quote["line"], quote["verdict"]) == (3, "misattributed")
+
+
+def test_a_quoteproof_comment_over_two_paragraphs_covers_both(tmp_path):
+    import docx
+
+    document = docx.Document()
+    for text in (LEDE, DRIFT, DRIFT, DRIFT):
+        document.add_paragraph(text)
+    second, third = document.paragraphs[1], document.paragraphs[2]
+    document.add_comment([second.runs[0], third.runs[0]], text="quoteproof: ignore drift -- both read back to him")
+    path = tmp_path / "story.docx"
+    document.save(str(path))
+    _, quotes = checked(path, "--fail-on", "drift")
+    assert [(q["line"], bool(q.get("suppressed"))) for q in quotes] == [(2, True), (3, True), (4, False)]

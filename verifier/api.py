@@ -19,14 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .gate import FAIL_ON
 from .models import Attribution, Change, Source
+from .read import KINDS
 
 Format = Literal["txt", "md", "html", "docx"]
 FailOn = Literal["misattributed", "drift", "unverified", "never"]
 Verdict = Literal["verified", "drift", "misattributed", "unverified"]
 Severity = Literal["ok", "info", "warning", "error"]
-FORMATS = ("txt", "md", "html", "docx")
-FAIL_ON = ("misattributed", "drift", "unverified", "never")
 
 
 class QuoteproofError(Exception):
@@ -207,8 +207,8 @@ def _arguments(corpus: Corpus | str | os.PathLike[str] | None, sources: Sequence
     """Return the corpus to check against and whether it was opened for this call; raise on a bad argument."""
     if fail_on not in FAIL_ON:
         raise QuoteproofError(f"fail_on {fail_on!r}: use one of {', '.join(FAIL_ON)}")
-    if format is not None and format not in FORMATS:
-        raise QuoteproofError(f"format {format!r}: use one of {', '.join(FORMATS)}")
+    if format is not None and format not in KINDS:
+        raise QuoteproofError(f"format {format!r}: use one of {', '.join(KINDS)}")
     if isinstance(sources, (str, bytes, os.PathLike)):
         raise QuoteproofError("sources: give a list of files, not one string")
     if sources:
