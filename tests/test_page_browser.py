@@ -310,3 +310,52 @@ def test_screenshot_of_the_page_with_a_dropped_negation_selected(page: Page):
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+WORD_PARAGRAPHS = ["WASHINGTON \u2014 The White House stood by its deportation raids on Friday.",
+                   "Democrats in Congress pressed the administration all week.",
+                   "Pelosi said the administration should \u201cback off\u201d the raids."]
+
+
+def expect_word_finding(page: Page) -> None:
+    mark = page.locator("#marked mark.q")
+    expect(mark).to_have_count(1)
+    expect(mark).to_have_attribute("data-verdict", "misattributed")
+    expect(mark).to_have_text("back off")
+    expect(page.locator("#marked")).to_contain_text("paragraph 3:")
+    expect(page.locator("#decision")).to_have_text("block")
+    mark.click()
+    expect(page.locator("#detail-speaker")).to_have_text("Harry Reid")
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_a_word_document_dropped_on_the_page_shows_its_finding(page: Page):
+    import base64
+
+    from wordmaker import make_docx
+
+    dropped = page.evaluate_handle(
+        """(b64) => {
+             const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+             const transfer = new DataTransfer();
+             transfer.items.add(new File([bytes], "story.docx"));
+             return transfer;
+           }""", base64.b64encode(make_docx(WORD_PARAGRAPHS)).decode())
+    page.dispatch_event("#draft", "drop", {"dataTransfer": dropped})
+    expect_word_finding(page)
+
+
+def test_a_word_document_picked_with_the_file_picker_shows_its_finding(page: Page, tmp_path):
+    from wordmaker import write_docx
+
+    page.set_input_files("#file", str(write_docx(tmp_path / "story.docx", WORD_PARAGRAPHS)))
+    expect_word_finding(page)
+
+
+def test_a_markdown_file_picked_goes_into_the_box_as_markdown(page: Page, tmp_path):
+    draft = tmp_path / "story.md"
+    draft.write_text("# Raids\n\n" + WORD_PARAGRAPHS[2] + "\n")
+    page.set_input_files("#file", str(draft))
+    expect(page.locator("#marked mark.q")).to_have_count(1)
+    expect(page.locator("#draft")).to_have_value(draft.read_text())
+    expect(page.locator("#format")).to_have_value("md")

@@ -86,6 +86,13 @@ class FileReport:
     path: str
     findings: list[Finding]
     warnings: list[str] = field(default_factory=list)
+    unit: str = "line"  # what `line` counts: "paragraph" in a Word document
+    places: dict[int, str] = field(default_factory=dict)  # line -> where it is outside the body ("footnote 2")
+
+    def where(self, line: int) -> str:
+        """Return how the report names a line to a person: "paragraph 3", "paragraph 14 (footnote 1)" or "line 3"."""
+        place = self.places.get(line)
+        return f"{self.unit} {line}" + (f" ({place})" if place else "")
 
     def to_json(self) -> dict:
         """Return the DESIGN.md `files[]` object (`warnings` added only when there are some)."""
@@ -120,7 +127,8 @@ def check_document(document: Document, corpus: Corpus, memo: dict | None = None)
                 finding.suppressed = suppression.to_json()
                 break
         findings.append(finding)
-    return FileReport(document.path, findings, warnings)
+    unit = "paragraph" if document.kind == "docx" else "line"
+    return FileReport(document.path, findings, warnings, unit, dict(document.places))
 
 
 def unbalanced_marks(text: str, found: list[AttributedQuotation]) -> list[str]:

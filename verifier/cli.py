@@ -43,19 +43,25 @@ def quotes(paths: tuple[str, ...], inline_text: str | None, fmt: str) -> None:
     if not documents:
         _fail("nothing to read: give PATH..., - for stdin, or --text")
     files = []
+    paragraphs = set()  # Word documents: `line` is a paragraph number
     for document in documents:
         files.append({"path": document.path, "quotes": [q.to_json() for q in quotations_in(document)]})
+        if document.kind == "docx":
+            paragraphs.add(len(files) - 1)
     if fmt == "json":
         total = sum(len(f["quotes"]) for f in files)
         click.echo(json.dumps({"version": 1, "files": files,
                                "summary": {"files": len(files), "quotes": total}}, ensure_ascii=False))
         return
-    for f in files:
+    for i, f in enumerate(files):
         click.echo(f["path"])
         for q in f["quotes"]:
             att = q["attribution"]
             who = f'{att["name"] or att["mention"]} ({att["cue"]})' if att else "no attribution"
-            click.echo(f'  {q["line"]}:{q["column"]}  “{" ".join(q["text"].split())}”  — {who}')
+            where = f'{q["line"]}:{q["column"]}'
+            if i in paragraphs:
+                where = f'paragraph {q["line"]}, character {q["column"]}'
+            click.echo(f'  {where}  “{" ".join(q["text"].split())}”  — {who}')
 
 
 FAIL_ON = ("misattributed", "drift", "unverified", "never")

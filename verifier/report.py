@@ -77,19 +77,25 @@ def describe_change(change: Change) -> tuple[str, str]:
     return change.kind, f"“{change.draft}” where the original says “{change.original}”"
 
 
-def suppression_phrase(suppressed: dict) -> str:
-    """Return what the report says of a finding accepted by an inline comment."""
+def suppression_phrase(suppressed: dict, report: FileReport | None = None) -> str:
+    """Return what the report says of a finding accepted by an inline comment (a Word comment in a .docx)."""
     reason = suppressed.get("reason") or "no reason given"
-    return f"accepted by the comment on line {suppressed.get('line')} — {reason}"
+    comment = f"comment on line {suppressed.get('line')}"
+    if report is not None and report.unit != "line":
+        comment = f"Word comment on {report.where(suppressed.get('line', 0))}"
+    return f"accepted by the {comment} — {reason}"
 
 
-def finding_lines(finding: Finding, style: Style = plain) -> list[str]:
-    """Return the text lines that describe one finding."""
+def finding_lines(finding: Finding, style: Style = plain, report: FileReport | None = None) -> list[str]:
+    """Return the text lines that describe one finding (positions named as `report` names them, if given)."""
     verdict = finding.verdict
     head = style(f"{MARKS[verdict]} {verdict}", fg=COLOURS[verdict], bold=True)
     if verdict == "drift":
         head += f" ({finding.severity})"
-    lines = [f"  {finding.line}:{finding.column}  {head}  “{' '.join(finding.quotation.text.split())}”"]
+    where = f"{finding.line}:{finding.column}"
+    if report is not None and report.unit != "line":
+        where = f"{report.where(finding.line)}, character {finding.column}"
+    lines = [f"  {where}  {head}  “{' '.join(finding.quotation.text.split())}”"]
     att = finding.attribution
     credited = "no one"
     if att:
@@ -111,7 +117,7 @@ def finding_lines(finding: Finding, style: Style = plain) -> list[str]:
     for note in finding.notes:
         lines.append(f"      note:        {note}")
     if finding.suppressed:
-        lines.append(f"      suppressed:  {suppression_phrase(finding.suppressed)}")
+        lines.append(f"      suppressed:  {suppression_phrase(finding.suppressed, report)}")
     return lines
 
 
@@ -124,7 +130,7 @@ def to_text(reports: list[FileReport], style: Style = plain, fail_on: str | None
         if not report.findings:
             lines.append("  no quotations to check")
         for finding in report.findings:
-            lines.extend(finding_lines(finding, style))
+            lines.extend(finding_lines(finding, style, report))
         for warning in report.warnings:
             lines.append(f"  warning: {warning}")
         lines.append("")

@@ -45,14 +45,14 @@ from .check import FileReport, check_document, summary
 from .corpus import Corpus, CorpusError
 from .gate import fails
 from .models import Speaker
-from .read import document_from_text
+from .read import InputError, document_from_upload
 
 log = logging.getLogger("quoteproof.service")
 
 STATIC = Path(__file__).resolve().parent / "static"
 FAIL_ON = ("misattributed", "drift", "unverified", "never")
 FailOn = Literal["misattributed", "drift", "unverified", "never"]
-Format = Literal["txt", "md", "html"]
+Format = Literal["txt", "md", "html", "docx"]
 PROBLEM = "application/problem+json"
 MAX_DOCUMENTS = 100
 MAX_HEADER_BYTES = 16 * 1024  # request line and headers; an incomplete head is cut off past this too
@@ -660,7 +660,7 @@ class Checker:
             if found is not None:
                 self._cache.move_to_end(key)
                 return found
-        document = document_from_text(text, path, kind)
+        document = document_from_upload(text, path, kind)
         with nullcontext() if locked else self.lock:
             if self._memo is not None and len(self._memo) > self.MEMO_QUOTATIONS:
                 self._memo.clear()
@@ -713,7 +713,8 @@ class DocumentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     text: str = Field(strict=True, min_length=1, description="The draft.")
-    format: Format = Field("txt", description="How the draft is written: plain text, Markdown or HTML.")
+    format: Format = Field("txt", description="How the draft is written: plain text, Markdown, HTML, or a Word "
+                           "document (docx: `text` is the .docx file in base64).")
     path: str | None = Field(None, max_length=1000, description="A name for the draft, echoed back as `path`.")
 
 
@@ -724,7 +725,7 @@ class CheckRequest(BaseModel):
         "examples": [{"text": "“We’re of course aware of these concerns,” Reid said.", "format": "txt"},
                      {"documents": [{"text": "…", "path": "a.md", "format": "md"}], "fail_on": "drift"}]})
     text: str | None = Field(None, strict=True, description="A single draft.")
-    format: Format = Field("txt", description="How `text` is written.")
+    format: Format = Field("txt", description="How `text` is written (docx: the .docx file in base64).")
     path: str | None = Field(None, max_length=1000, description="A name for `text`, echoed back as `path`.")
     documents: list[DocumentIn] | None = Field(None, min_length=1, max_length=MAX_DOCUMENTS,
                                                description="A batch of drafts (instead of `text`).")
@@ -743,6 +744,12 @@ class CheckRequest(BaseModel):
                     text.encode()
                 except UnicodeEncodeError:  # JSON's "\\ud800" escapes: not text any reply could carry
                     raise ValueError("the text has a lone surrogate (an unpaired \\uD800-\\uDFFF escape)") from None
+        for text, kind, path in self.drafts():
+            if kind == "docx":  # read here, so that a bad file is a 422 problem like any other bad body
+                try:
+                    document_from_upload(text, path, kind)
+                except InputError as exc:
+                    raise ValueError(str(exc)) from None
         return self
 
     def size(self) -> int:
