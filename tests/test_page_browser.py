@@ -232,6 +232,9 @@ def test_decision_leaves_out_accepted_findings_and_names_the_threshold(page: Pag
      ["deleted: “immigration” left out, with no ellipsis"]),
     ('"We have made contact with the entire Department of Homeland Security," Reid said.',
      ["spelling: “We have” where the original says “We’ve”", "inserted: “entire” is not in the original"]),
+    ('"The enforcement strategy and priorities that the administration has articulated are not going to change.'
+     ' We’re of course aware of these concerns," Earnest said.',
+     ["moved: “We’re of course aware of these concerns” is in the original, in another place"]),
 ])
 def test_each_change_is_worded_as_the_text_report_words_it(page: Page, seed_db, draft: str, wording: list[str]):
     check_draft(page, draft + "\n")

@@ -147,3 +147,10 @@ def test_the_outlet_a_draft_says_relayed_the_words_is_a_right_credit(tmp_path, r
     finding = check_imported(runner, tmp_path, "The Daily Beacon", words,
                              f'"{words}," spokesman Omar Haddad said, according to the Daily Beacon.')
     assert finding["verdict"] == "verified"
+
+
+def test_words_put_in_another_order_are_one_move_not_an_insertion(corpus):
+    [finding] = check(corpus, '"The enforcement strategy and priorities that the administration has articulated'
+                              ' are not going to change. We’re of course aware of these concerns," Earnest said.')
+    assert (finding.verdict, [c.kind for c in finding.changes]) == ("drift", ["moved"])
+    assert finding.changes[0].original == "We’re of course aware of these concerns"

@@ -70,6 +70,8 @@ def describe_change(change: Change) -> tuple[str, str]:
         return change.kind, f"“{change.draft}” is not in the original"
     if change.kind == "deleted":
         return change.kind, f"“{change.original}” left out, with no ellipsis"
+    if change.kind == "moved":
+        return change.kind, f"“{change.draft}” is in the original, in another place"
     if not change.draft:
         return change.kind, f"“{change.original}” left out"
     if not change.original:

@@ -77,6 +77,7 @@
     }
     if (c.kind === "inserted") return [c.kind, `“${c.draft}” is not in the original`];
     if (c.kind === "deleted") return [c.kind, `“${c.original}” left out, with no ellipsis`];
+    if (c.kind === "moved") return [c.kind, `“${c.draft}” is in the original, in another place`];
     if (!c.draft) return [c.kind, `“${c.original}” left out`];
     if (!c.original) return [c.kind, `“${c.draft}” added`];
     return [c.kind, `“${c.draft}” where the original says “${c.original}”`];
