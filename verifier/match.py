@@ -532,6 +532,10 @@ def speaker_fragment_alignments(corpus: Corpus, tokens: list[Token], speaker_ids
         if len(theirs) > FEW_QUOTES:
             theirs = [q for q in candidates(corpus, tokens, [speaker_id], 0.5) if q.speaker.id == speaker_id]
         quotes += theirs
+    # only a quote holding all the fragment's words but one can be a near copy: a set test before aligning
+    keys = {t.key for t in tokens if t.kind == "word"}
+    needed = len(keys) - 1
+    quotes = [q for q in quotes if len(keys & _quote_keys(q.text)[0]) >= needed]
     near = [s for s in (score_alignment(tokens, q) for q in quotes) if near_fragment(s)]
     near.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
     return near
