@@ -285,6 +285,11 @@ def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
     ('The feature has been called "strategic ambiguity" by Joshua Hendrick, a professor.', "strategic ambiguity",
      "Joshua Hendrick"),
     ('"We have assessed this deal," Read said.', "We have assessed this deal,", "Read"),
+    # "X of Body observed", "X, who ... Y -- said": the person, not the body or the relative clause's object
+    ('As Joel Pollak of Breitbart California observed, the stage won:\n\n"The network was the winner."',
+     "The network was the winner.", "Joel Pollak"),
+    ('A former candidate -- John McCain, who lost the 2008 election to Obama -- said the president "offered no'
+     ' changes."', "offered no changes.", "John McCain"),
     # a quotation ending its sentence inside the marks ends it: the next sentence has its own subject
     ('Nora Diaz said that "they are going to people." A campaign official later walked back the comments,'
      ' saying that she "had no particular video in mind."', "had no particular video in mind.", None),

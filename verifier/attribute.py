@@ -387,6 +387,10 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
         if s - 1 >= 0 and toks[s - 1].low in lx.DETERMINERS:
             s -= 1
         kind = "role" if toks[s].low in lx.DETERMINERS else "name"
+        if kind == "name":
+            owner = _person_of_body(text, toks, s) or _relative_clause_subject(text, toks, s)
+            if owner is not None:
+                return owner
         return _NP(text[toks[s].start:tok.end], toks[s].start, kind)
     # a lowercase noun phrase back to its determiner: "the spokesman", "a senior official"
     k = j
@@ -400,6 +404,35 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
         k -= 1
     if low in lx.ROLE_NOUNS and low.endswith("s"):
         return _NP(tok.text, tok.start, "role")  # "officials said"
+    return None
+
+
+def _person_of_body(text: str, toks: list[_Tok], s: int) -> _NP | None:
+    """Return the person in `Joel Pollak of Breitbart California observed` when the name run starting
+    at token `s` follows "of" and a person's name (two capitalised words, the last two not titles)."""
+    if s < 3 or toks[s - 1].low != "of":
+        return None
+    e = s - 2
+    k = e
+    while k - 1 >= 0 and _is_cap(toks[k - 1]) and toks[k - 1].text not in lx.STOP_CAPS:
+        k -= 1
+    if e - k < 1 or not all(_is_cap(t) and t.low.rstrip(".") not in ROLE_WORDS for t in toks[e - 1:e + 1]):
+        return None
+    return _NP(text[toks[k].start:toks[e].end], toks[k].start, "name")
+
+
+def _relative_clause_subject(text: str, toks: list[_Tok], s: int) -> _NP | None:
+    """Return the subject in `John McCain, who lost the election to Obama -- said` when the name at
+    token `s` sits in a relative clause ("who ...") between its subject and the cue."""
+    k = s - 1
+    while k >= 1 and s - k < 15 and toks[k].text not in {_QMARK, ";", ":", ","}:
+        if toks[k].low == "who":
+            if toks[k - 1].text == ",":
+                prior = _np_before(text, toks, k - 1, allow_appositive=False)
+                if prior is not None and prior.kind == "name":
+                    return prior
+            return None
+        k -= 1
     return None
 
 
