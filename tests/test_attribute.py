@@ -297,3 +297,8 @@ def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
 def test_role_words_relative_which_and_a_sentence_running_on_after_the_quotation(text, quote, name):
     found = dict(credits(text))[quote]
     assert (found.name if found else None) == name
+
+
+def test_a_credit_inside_a_title_case_headline_is_marked_weak():
+    [(_, attribution)] = credits('Singer Ana Lopez Got Real About Being Called "A Real Woman"\n\nShe spoke on Monday.')
+    assert attribution.via == "headline"

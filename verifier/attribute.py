@@ -904,7 +904,16 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         result[i] = attr_cache[key]
     for i, q in outer:
         lead = _title_lead(masked, bounds[i][0], q.text)
-        if lead:
+        a, b = bounds[i]
+        line_lo = masked.rfind("\n", 0, a) + 1
+        line_hi = masked.find("\n", b)
+        line = masked[line_lo:line_hi if line_hi >= 0 else len(masked)]
+        if lead is None and result[i] is not None and len(line) <= 200 and _is_headline(
+                line.replace(_QMARK, " ").replace(_MASK, "") + " " + q.text):
+            # a Title Case headline ("Leyva Got Real About Being Called “A Real Woman”"): its name runs
+            # are unreliable, so its credit is weak
+            result[i] = replace(result[i], via="headline")
+        elif lead:
             result[i] = Attribution(mention="", name=None, cue=lead, via="title")
     for i, q in enumerate(quotations):
         if q.depth and q.parent is not None:

@@ -30,7 +30,7 @@ STOPWORDS = frozenset(
 PRONOUNS = frozenset("he she they it we i you him her them his its their this that who".split())
 
 
-VIA_WORDS = {"pronoun": "through a pronoun", "previous": "from an earlier quotation's speaker",
+VIA_WORDS = {"pronoun": "through a pronoun", "headline": "from a headline's words", "previous": "from an earlier quotation's speaker",
              "subject": "from the sentence's subject", "description": "from a description",
              "nested": "from the quoted speaker's own words"}
 
@@ -89,7 +89,7 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
     """Return whether the draft's attribution credits the words to the right person."""
     if attribution is None:
         return Credit("none")
-    if attribution.via in ("subject", "previous") and scored.words <= SHORT_QUOTE_WORDS:
+    if attribution.via in ("subject", "previous", "headline") and scored.words <= SHORT_QUOTE_WORDS:
         return Credit("none")  # a few words in a sentence with no cue of their own: a scare quote, not a credit
     quote = scored.alignment.quote
     name = attribution.name

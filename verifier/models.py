@@ -42,7 +42,8 @@ class Attribution:
     relayed_by: str | None = None  # "according to an advocate" when someone else relays
     # How the credit was reached: "cue" (a name beside a cue in the quotation's own sentence), "pronoun",
     # "description" ("the spokesman"), "previous" (an earlier quotation's speaker: split or floating
-    # quotes), "subject" (the sentence's subject, no cue), "nested" (the outer speaker's words).
+    # quotes), "subject" (the sentence's subject, no cue), "nested" (the outer speaker's words), "headline"
+    # (a cue inside a Title Case headline), "title" (the quoted words are a title, not speech).
     via: str = "cue"
 
     @property
