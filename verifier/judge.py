@@ -30,7 +30,8 @@ STOPWORDS = frozenset(
 PRONOUNS = frozenset("he she they it we i you him her them his its their this that who".split())
 
 
-VIA_WORDS = {"pronoun": "through a pronoun", "headline": "from a headline's words", "previous": "from an earlier quotation's speaker",
+VIA_WORDS = {"pronoun": "through a pronoun", "headline": "from a headline's words",
+             "previous": "from an earlier quotation's speaker",
              "subject": "from the sentence's subject", "description": "from a description",
              "nested": "from the quoted speaker's own words"}
 
