@@ -17,6 +17,7 @@ from .judge import judge, matches, speakers_for
 from .match import best_alignments
 from .models import Attribution, Finding, Quotation
 from .read import Document
+from .together import Together
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,10 @@ class FileReport:
 MEMO_LIMIT = 50_000
 
 
-def check_document(document: Document, corpus: Corpus, memo: dict | None = None) -> FileReport:
-    """Return the findings for every quotation in a document, checked against the corpus.
+def check_document(document: Document, corpus: Corpus, memo: dict | None = None,
+                   sources: Corpus | None = None) -> FileReport:
+    """Return the findings for every quotation in a document, checked against the corpus (and against
+    `sources`, the transcripts and articles given with `check --source`, searched together with it).
 
     `memo` (optional, for batches over one unchanging corpus) remembers the
     finding for each quotation wording and credit, so a quotation repeated
@@ -108,7 +111,7 @@ def check_document(document: Document, corpus: Corpus, memo: dict | None = None)
     corpus.refresh()  # another process may have added quotes since the last document
     findings: list[Finding] = []
     for found in quotations_in(document):
-        finding = _memoised(found.quotation, found.attribution, corpus, memo)
+        finding = _memoised(found.quotation, found.attribution, corpus, memo, sources)
         if finding is None:
             continue
         finding.line, finding.column = found.line, found.column
@@ -122,16 +125,16 @@ def check_document(document: Document, corpus: Corpus, memo: dict | None = None)
 
 
 def _memoised(quotation: Quotation, attribution: Attribution | None, corpus: Corpus,
-              memo: dict | None) -> Finding | None:
+              memo: dict | None, sources: Corpus | None = None) -> Finding | None:
     if memo is None:
-        return check_quotation(quotation, attribution, corpus)
+        return check_quotation(quotation, attribution, corpus, sources)
     credit = None if attribution is None else (
         attribution.mention, attribution.name, attribution.cue, attribution.relayed_by)
     key = (quotation.text, quotation.open_mark, quotation.close_mark, quotation.depth, credit)
     if key not in memo:
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
-        found = check_quotation(quotation, attribution, corpus)
+        found = check_quotation(quotation, attribution, corpus, sources)
         # Kept pickled: bytes are invisible to the garbage collector, while the finding's objects made a
         # full collection of a service worker's memo take 70 ms (an unpickled copy costs ~15 us a hit).
         memo[key] = None if found is None else pickle.dumps(found, pickle.HIGHEST_PROTOCOL)
@@ -143,15 +146,21 @@ def _memoised(quotation: Quotation, attribution: Attribution | None, corpus: Cor
     return finding
 
 
-def check_quotation(quotation: Quotation, attribution: Attribution | None, corpus: Corpus) -> Finding | None:
-    """Return the finding for one quotation (None when it is not speech and matches nothing)."""
+def check_quotation(quotation: Quotation, attribution: Attribution | None, corpus: Corpus,
+                    sources: Corpus | None = None) -> Finding | None:
+    """Return the finding for one quotation (None when it is not speech and matches nothing), against
+    the corpus and, when given, the `check --source` files' corpus: the best alignments of both."""
     tokens = draft_tokens(quotation.text)
     if not any(t.kind == "word" for t in tokens):
         return None
     credited = attribution.name if attribution and attribution.name else None
-    speaker_ids = [s.id for s, _ in speakers_for(corpus, credited)] if credited else []
-    alignments = best_alignments(corpus, tokens, speaker_ids, accept=lambda scored: matches(scored, tokens))
-    return judge(quotation, attribution, tokens, alignments, corpus)
+    names = corpus if sources is None else Together(sources, corpus)
+    speaker_ids = [s.id for s, _ in speakers_for(names, credited)] if credited else []  # type: ignore[arg-type]
+    alignments = []
+    for searched in (corpus,) if sources is None else (sources, corpus):
+        alignments += best_alignments(searched, tokens, speaker_ids, accept=lambda scored: matches(scored, tokens))
+    alignments.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))  # as best_alignments does
+    return judge(quotation, attribution, tokens, alignments, names)  # type: ignore[arg-type]
 
 
 def summary(reports: list[FileReport]) -> dict[str, int]:

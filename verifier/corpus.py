@@ -24,7 +24,7 @@ from typing import Any
 from .models import CorpusQuote, Source, Speaker
 from .normalize import fold, index_text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PAGE_SIZE = 8192  # bytes, for a new corpus
 
 SCHEMA = """
@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS aliases (
 CREATE INDEX IF NOT EXISTS aliases_speaker ON aliases(speaker_id);
 CREATE TABLE IF NOT EXISTS quotes (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, text TEXT NOT NULL,
-    speaker_id TEXT NOT NULL, source_id TEXT NOT NULL, context TEXT, relayed_by TEXT);
+    speaker_id TEXT NOT NULL, source_id TEXT NOT NULL, context TEXT, relayed_by TEXT, cues TEXT);
 CREATE INDEX IF NOT EXISTS quotes_speaker ON quotes(speaker_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS quotes_fts USING fts5(
     words, content='', tokenize='unicode61 remove_diacritics 2');
@@ -152,6 +152,7 @@ class QuoteRecord:
     source_id: str
     context: str | None = None
     relayed_by: str | None = None
+    cues: tuple[tuple[int, float], ...] = ()  # a transcript turn's (offset in text, start in seconds)
 
     @property
     def id(self) -> str:
@@ -299,10 +300,10 @@ class Corpus:
         df: Counter[str] = Counter()
         for record in quotes:
             cursor = self.conn.execute(
-                "INSERT OR IGNORE INTO quotes (id, text, speaker_id, source_id, context, relayed_by)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO quotes (id, text, speaker_id, source_id, context, relayed_by, cues)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (record.id, record.text, record.speaker_id, record.source_id, record.context,
-                 record.relayed_by),
+                 record.relayed_by, json.dumps(record.cues) if record.cues else None),
             )
             if cursor.rowcount != 1:
                 continue
@@ -548,17 +549,18 @@ class Corpus:
         return self._sources[source_id]
 
     def _quote(self, row: tuple) -> CorpusQuote:
-        rowid, qid, text, speaker_id, source_id, context, relayed_by = row
+        rowid, qid, text, speaker_id, source_id, context, relayed_by, cues = row
         speaker = self.speaker(speaker_id) or Speaker(speaker_id, speaker_id)
         source = self.source(source_id) or Source(source_id, "unknown", "unknown")
         relay = self.speaker(relayed_by) if relayed_by else None
+        times = tuple((int(offset), float(start)) for offset, start in json.loads(cues)) if cues else ()
         return CorpusQuote(id=qid, text=text, speaker=speaker, source=source, context=context,
-                           relayed_by=relay)
+                           relayed_by=relay, cues=times)
 
     def quotes(self, speaker_id: str | None = None, limit: int | None = None,
                offset: int = 0) -> Iterator[CorpusQuote]:
         """Yield stored quotes in insertion order, optionally one speaker's only."""
-        sql = "SELECT rowid, id, text, speaker_id, source_id, context, relayed_by FROM quotes"
+        sql = "SELECT rowid, id, text, speaker_id, source_id, context, relayed_by, cues FROM quotes"
         params: list = []
         if speaker_id:
             sql += " WHERE speaker_id=?"
@@ -573,7 +575,7 @@ class Corpus:
         missing = [i for i in dict.fromkeys(rowids) if i not in self._records]
         if missing:
             self._bound(self._records)
-            for row in self._rows_in("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by"
+            for row in self._rows_in("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by, cues"
                                      " FROM quotes WHERE rowid IN ({marks})", missing):
                 self._records[row[0]] = self._quote(row)
         return [self._records[i] for i in rowids if i in self._records]
@@ -704,19 +706,35 @@ class Corpus:
         key = name_key(name)
         if key not in self._named:
             rows = self.conn.execute("SELECT speaker_id, kind FROM aliases WHERE key=?", (key,)).fetchall()
+            if not rows and " " in key:
+                # a speaker known by a surname alone (a transcript's "CHIEF REYES") is who "Ana Reyes" means
+                rows = [(sid, kind) for sid, kind in self.conn.execute(
+                    "SELECT speaker_id, kind FROM aliases WHERE key=? AND kind='name'", (key.rsplit(" ", 1)[1],))
+                    if " " not in name_key(getattr(self.speaker(sid), "name", " "))]
             found = [(self.speaker(speaker_id), kind) for speaker_id, kind in rows]
             if len(self._named) > 50_000:
                 self._named.clear()
             self._named[key] = [(speaker, kind) for speaker, kind in found if speaker]
         return list(self._named[key])
 
+    def speakers_with_surname(self, surname: str) -> list[Speaker]:
+        """Return the speakers whose name is `surname` or ends with it as a word, by id (case and
+        accents ignored). Reads every name once: for the few labels of a transcript, not per quotation."""
+        key = name_key(surname)
+        if not key:
+            return []
+        rows = self.conn.execute("SELECT DISTINCT speaker_id FROM aliases WHERE kind='name' AND (key=? OR key LIKE ?)"
+                                 " ORDER BY speaker_id", (key, f"% {key}")).fetchall()
+        return [s for (sid,) in rows if (s := self.speaker(sid)) and name_key(s.name).split()[-1:] == key.split()[-1:]]
+
     def speaker_counts(self) -> list[tuple[Speaker, int]]:
-        """Return every speaker with the number of quotes stored for them, most first."""
+        """Return every named speaker with the number of quotes stored for them, most first (a transcript's
+        unnamed speakers are left out: they are no one)."""
         rows = self.conn.execute(
             "SELECT s.id, COUNT(q.rowid) AS n FROM speakers s LEFT JOIN quotes q ON q.speaker_id = s.id"
             " GROUP BY s.id ORDER BY n DESC, s.name"
         ).fetchall()
-        return [(self.speaker(sid), n) for sid, n in rows if self.speaker(sid)]
+        return [(self.speaker(sid), n) for sid, n in rows if getattr(self.speaker(sid), "name", "")]
 
     def stats(self) -> dict[str, int]:
         """Return counts of quotes, speakers, sources and terms, and the file size in bytes."""

@@ -137,8 +137,16 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS aliases_speaker ON aliases(speaker_id)")
 
 
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """Version 2 -> 3: quotes gain `cues`, a transcript turn's cue start times (JSON [[offset, seconds], ...])."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(quotes)")}
+    if "cues" not in columns:
+        conn.execute("ALTER TABLE quotes ADD COLUMN cues TEXT")
+
+
 # MIGRATIONS[n] upgrades a database from version n to n + 1 inside the caller's transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _migrate_0_to_1, 1: _migrate_1_to_2,
+                                                               2: _migrate_2_to_3}
 
 
 def migrate(path: str, target: int) -> int:

@@ -74,6 +74,8 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
     if attribution is None:
         return Credit("none")
     quote = scored.alignment.quote
+    if not quote.speaker.name:  # a transcript turn by an unnamed speaker confirms words, never accuses
+        return Credit("none", f"the source does not name who said these words (“{quote.context or 'unlabelled'}”)")
     name = attribution.name
     mention = attribution.mention.strip()
     if name is None and (not mention or mention.lower() in PRONOUNS):
@@ -175,6 +177,6 @@ def judge(quotation: Quotation, attribution: Attribution | None, tokens: list[To
         verdict, severity = "drift", severity_of(drifted)
     else:
         verdict, severity = "verified", "ok"
-    return Finding(quotation, attribution, verdict, severity, speaker=quote.speaker.name,
+    return Finding(quotation, attribution, verdict, severity, speaker=quote.speaker.name or None,
                    source=quote.source, original=alignment.original, score=alignment.score,
-                   changes=list(alignment.changes), notes=notes)
+                   changes=list(alignment.changes), notes=notes, at=alignment.said_at)

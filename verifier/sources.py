@@ -1,0 +1,183 @@
+"""Turn a transcript or an article into corpus records: `corpus ingest` and `check --source`.
+
+A transcript's turns become quotes: speaker labels are resolved to people
+(an explicit `--speaker LABEL=NAME`, then the corpus's own names), turns by
+unnamed or generic speakers are stored under UNNAMED (they confirm words,
+never accuse anyone), and each turn keeps its cue start times.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .corpus import Corpus, QuoteRecord, slug
+from .ingest import ingest_document
+from .models import Source, Speaker
+from .read import MAX_BYTES_DEFAULT, InputError, decode, document_from_text, kind_for, read_bytes
+from .together import Together
+from .transcript import TranscriptError, Turn, detect_format, is_generic, label_name, parse_transcript, resolve_label
+
+UNNAMED = Speaker(id="~unnamed", name="")  # no slug starts with "~"; an empty name has no alias to find it by
+
+
+class SourceError(ValueError):
+    """A transcript or article that cannot be stored; the message is one line naming the file (and line)."""
+
+
+@dataclass
+class TranscriptResult:
+    """What a transcript ingest stored."""
+
+    added: int = 0
+    already: int = 0
+    turns: int = 0
+    unnamed: int = 0  # turns by unnamed or generic speakers
+    people: dict[str, Speaker] = field(default_factory=dict)  # label as written -> the person it resolved to
+
+
+def read_source(path: str, fmt: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT) -> tuple[str, list[Turn] | None]:
+    """Return a file's text and its transcript turns (None when it is an article: no transcript format
+    detected and none forced). Raises SourceError with one line naming the file and line."""
+    try:
+        text = decode(read_bytes(path, max_bytes), path)
+    except InputError as exc:
+        message = str(exc).replace("nothing to check", "nothing to store").replace("text draft", "text file")
+        raise SourceError(message if ":" in message.split(" ", 1)[0] else f"{path}:1: {message}") from None
+    fmt = None if fmt == "article" else fmt or detect_format(text, path)
+    if fmt is None:
+        return text, None
+    try:
+        return text, parse_transcript(text, path, fmt)
+    except TranscriptError as exc:
+        raise SourceError(str(exc)) from None
+
+
+def speaker_map(pairs: Iterable[str]) -> dict[str, str]:
+    """Return {label key: name} from "LABEL=NAME" strings; raise SourceError for one without both."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        label, _, name = pair.partition("=")
+        if not label.strip() or not name.strip():
+            raise SourceError(f"--speaker {pair!r}: use LABEL=NAME, e.g. \"Speaker 2=Priya Natarajan\"")
+        mapping[_label_key(label)] = " ".join(name.split())
+    return mapping
+
+
+def _label_key(label: str) -> str:
+    return " ".join(label.replace(":", " ").split()).casefold()
+
+
+def _person(known, name: str, new: dict[str, Speaker]) -> Speaker:
+    """Return the corpus speaker called `name` when there is exactly one, else a new speaker of that name."""
+    found = resolve_label(name, known)
+    if found is not None:
+        return found
+    speaker_id = slug(name)
+    if speaker_id not in new:
+        words = name.split()
+        new[speaker_id] = Speaker(id=speaker_id, name=name, aliases=(words[-1],) if len(words) > 1 else ())
+    return new[speaker_id]
+
+
+def speaker_for_label(label: str, known, mapping: Mapping[str, str], new: dict[str, Speaker]) -> Speaker:
+    """Return who a transcript label means: the `--speaker` mapping first, then UNNAMED for a generic
+    label ("Speaker 2", "Q"), then the corpus speaker it resolves to, else a new speaker named from it
+    (titles dropped: "CHIEF REYES" -> "Reyes"); UNNAMED for a label of titles alone ("THE PRESIDENT")."""
+    mapped = mapping.get(_label_key(label))
+    if mapped:
+        return _person(known, mapped, new)
+    if is_generic(label):
+        return UNNAMED
+    found = resolve_label(label, known)
+    if found is not None:
+        return found
+    name = label_name(label)
+    return _person(known, name, new) if name else UNNAMED
+
+
+def transcript_records(turns: list[Turn], source: Source, known, mapping: Mapping[str, str] = {}
+                       ) -> tuple[list[Speaker], list[QuoteRecord], TranscriptResult]:
+    """Return the speakers to store (new ones, and known ones the turns name), one quote record per turn,
+    and what the transcript held; `known` is what labels are resolved against (a corpus, or `Together`)."""
+    new: dict[str, Speaker] = {}
+    people: dict[str, Speaker] = {}
+    result = TranscriptResult(turns=len(turns))
+    records = []
+    for turn in turns:
+        speaker = people.get(turn.label) or speaker_for_label(turn.label, known, mapping, new)
+        people[turn.label] = speaker
+        if speaker is UNNAMED:
+            result.unnamed += 1
+        records.append(QuoteRecord(text=turn.text, speaker_id=speaker.id, source_id=source.id,
+                                   context=turn.label or None, cues=turn.cues))
+    result.people = {label: s for label, s in people.items() if s is not UNNAMED}
+    speakers = {s.id: s for s in [*people.values(), *new.values()]}
+    return list(speakers.values()), records, result
+
+
+def ingest_transcript(corpus: Corpus, turns: list[Turn], source: Source, mapping: Mapping[str, str] = {},
+                      known=None) -> TranscriptResult:
+    """Store a transcript's turns in `corpus` in one transaction (labels resolved against `known`, the
+    corpus itself by default); return what was stored."""
+    speakers, records, result = transcript_records(turns, source, known or corpus, mapping)
+    stored = [s for s in speakers if s is UNNAMED or corpus.speaker(s.id) is None]
+    result.added = corpus.add(stored, [source], records)
+    result.already = len(records) - result.added
+    return result
+
+
+def source_for(path: str, publisher: str | None = None, title: str | None = None, date: str | None = None,
+               url: str | None = None, transcript: bool = True) -> Source:
+    """Return the source record for a file: the given details, or the path as given for the publisher and
+    "transcript" or "article" for the title."""
+    publisher = publisher or path
+    title = title or ("transcript" if transcript else "article")
+    return Source(id=slug(url or f"{publisher} {title}"), publisher=publisher, title=title, date=date, url=url)
+
+
+@dataclass
+class GivenSources:
+    """The files given with `check --source`, stored in a corpus of their own in a temporary folder."""
+
+    corpus: Corpus
+    folder: str
+
+    @property
+    def path(self) -> str:
+        """Return the temporary corpus file's path (for worker processes to open)."""
+        return self.corpus.path
+
+    def close(self) -> None:
+        """Close the corpus and remove the temporary folder (returns nothing)."""
+        self.corpus.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> GivenSources:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def given_sources(paths: Iterable[str], in_use: Corpus, mapping: Mapping[str, str] = {},
+                  fmt: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT) -> GivenSources:
+    """Return the transcripts and articles at `paths` stored in a temporary corpus, their labels resolved
+    against `in_use` too; raise SourceError (nothing kept) for a file that cannot be read."""
+    folder = tempfile.mkdtemp(prefix="quoteproof-sources-")
+    given = GivenSources(Corpus.open(os.path.join(folder, "sources.db"), create=True), folder)
+    try:
+        for path in paths:
+            text, turns = read_source(path, fmt, max_bytes)
+            source = source_for(path, transcript=turns is not None)
+            if turns is None:
+                ingest_document(given.corpus, document_from_text(text, path, kind_for(path)), source)
+                continue
+            ingest_transcript(given.corpus, turns, source, mapping, known=Together(given.corpus, in_use))
+    except BaseException:
+        given.close()
+        raise
+    return given
