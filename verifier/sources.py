@@ -9,6 +9,7 @@ never accuse anyone), and each turn keeps its cue start times.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -43,10 +44,10 @@ def read_source(path: str, fmt: str | None = None, max_bytes: int = MAX_BYTES_DE
     """Return a file's text and its transcript turns (None when it is an article: no transcript format
     detected and none forced). Raises SourceError with one line naming the file and line."""
     try:
-        text = decode(read_bytes(path, max_bytes), path)
+        data = read_bytes(path, max_bytes)
+        text = decode(data, path)
     except InputError as exc:
-        message = str(exc).replace("nothing to check", "nothing to store").replace("text draft", "text file")
-        raise SourceError(message if ":" in message.split(" ", 1)[0] else f"{path}:1: {message}") from None
+        raise SourceError(_with_line(str(exc), path, locals().get("data", b""))) from None
     fmt = None if fmt == "article" else fmt or detect_format(text, path)
     if fmt is None:
         return text, None
@@ -54,6 +55,18 @@ def read_source(path: str, fmt: str | None = None, max_bytes: int = MAX_BYTES_DE
         return text, parse_transcript(text, path, fmt)
     except TranscriptError as exc:
         raise SourceError(str(exc)) from None
+
+
+def _with_line(message: str, path: str, data: bytes) -> str:
+    """Return a read error naming the line it is on: the first NUL byte's or the bad UTF-8 byte's line (1 for an
+    empty file), as "path:LINE: ..."; a file that could not be read at all keeps "path: ..."."""
+    message = message.replace("nothing to check", "nothing to store").replace("text draft", "text file")
+    if not data or not message.startswith(f"{path}: "):
+        return message
+    offset = re.search(r"at offset (\d+)", message)
+    at = int(offset.group(1)) if offset else max(data.find(b"\x00"), 0)
+    line = data[:at].count(b"\n") + 1
+    return f"{path}:{line}: {message[len(path) + 2:]}"
 
 
 def speaker_map(pairs: Iterable[str]) -> dict[str, str]:
