@@ -113,6 +113,29 @@ Mrs. ABERNATHY of Wessex. Madam President, the act does not go far enough.
 """
 
 
+NAMED = """Interview with Rosalind Quist, 3 March 2026
+
+Reporter: How many schools signed up?
+
+Rosalind Quist: Forty schools signed up.
+Look: nobody was turned away.
+
+Dr. Achebe: That matches our count.
+"""
+
+CAPTIONS_WITHOUT_VOICES = """WEBVTT
+
+00:00:01.000 --> 00:00:03.000
+{\\an8}>> MAYOR BRANNIGAN: Good morning.
+
+00:00:03.000 --> 00:00:05.000
+<c.yellow>We open at nine</c> <00:00:04.000>every day.
+
+00:00:05.000 --> 00:00:07.000
+<v Ada Byrne>Thank you.</v> <v Cole Pryor>And thank you.</v>
+"""
+
+
 def turns_of(text: str, name: str) -> list[tuple[str, str, tuple]]:
     return [(t.label, t.text, t.cues) for t in parse_transcript(text, name)]
 
@@ -153,7 +176,17 @@ def turns_of(text: str, name: str) -> list[tuple[str, str, tuple]]:
         ("The PRESIDING OFFICER", "The Senator from Wessex.", ()),
         ("Mrs. ABERNATHY of Wessex", "Madam President, the act does not go far enough.", ()),
     ]),
-], ids=["webvtt", "srt", "timed", "official", "congressional-record"])
+    (NAMED, "interview.txt", [
+        ("Reporter", "How many schools signed up?", ()),
+        ("Rosalind Quist", "Forty schools signed up. Look: nobody was turned away.", ()),
+        ("Dr. Achebe", "That matches our count.", ()),
+    ]),
+    (CAPTIONS_WITHOUT_VOICES, "captions.vtt", [
+        ("MAYOR BRANNIGAN", "Good morning. We open at nine every day.", ((0, 1.0), (14, 3.0))),
+        ("Ada Byrne", "Thank you.", ((0, 5.0),)),
+        ("Cole Pryor", "And thank you.", ((0, 5.0),)),
+    ]),
+], ids=["webvtt", "srt", "timed", "official", "congressional-record", "names-with-colons", "vtt-prefixes"])
 def test_each_style_is_read_into_speaker_turns_with_cue_times(text, name, expected):
     assert turns_of(text, name) == expected
 

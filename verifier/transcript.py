@@ -121,7 +121,7 @@ def _timing(line: str, path: str, number: int) -> float:
 
 # -- what a cue's text says about its speaker --------------------------------------------------
 
-TAG_RE = re.compile(r"<[^<>]*>")
+TAG_RE = re.compile(r"<[^<>]*>|\{\\[^{}]*\}")  # HTML-like tags, and SubRip's {\an8} placement codes
 VOICE_RE = re.compile(r"<v(?:\.[^\s>]+)*\s+([^>]+)>")
 STAGE_RE = re.compile(r"[\[(](?:laughter|laughs|applause|crosstalk|inaudible|music|cheers|cheering|silence|pause|"
                       r"booing|cross-talk|unintelligible|indiscernible)[^\])]*[\])]", re.IGNORECASE)
@@ -287,17 +287,20 @@ QUESTION_RE = re.compile(r"^\s*(?P<label>Q)(?:\s*[.:]|\s)\s*(?P<rest>\S.*)?$")
 RECORD_LABEL_RE = re.compile(
     r"^\s*(?P<label>(?:(?:Mr|Mrs|Ms|Miss|Dr|Madam)\.?|The)\s+(?:[A-Z][a-z]{0,3})?[A-Z][A-Z'’\-]+(?:\s+[A-Z][A-Z'’\-]+)*"
     r"(?:\s+(?:pro\s+tempore|of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?))?)\.\s+(?P<rest>\S.*)$")
+NAME_LABEL_RE = re.compile(r"^\s*(?P<label>[A-Z][\w'’\-]*\.?(?:\s+[A-Z][\w'’\-]*\.?){0,4}(?:\s+\d+)?)\s*:(?:\s+(?P<rest>.*))?$")
 END_RE = re.compile(r"^\s*END\s+\d{1,2}:\d{2}")
 
 
 def _official_label(line: str) -> tuple[str, str] | None:
     """Return (label, text after it) when a line opens an official-transcript turn."""
-    for pattern in (RECORD_LABEL_RE, QUESTION_RE, OFFICIAL_LABEL_RE):
+    for pattern in (RECORD_LABEL_RE, QUESTION_RE, OFFICIAL_LABEL_RE, NAME_LABEL_RE):
         found = pattern.match(line)
         if found and any(c.isalpha() for c in found.group("label")):
             label = found.group("label").strip()
             if pattern is OFFICIAL_LABEL_RE and label != "Q" and len(re.sub(r"[^A-Z]", "", label)) < 2:
                 continue
+            if pattern is NAME_LABEL_RE and not _looks_like_label(label):
+                continue  # "Look: ..." is speech; "Priya Natarajan:", "Mr. Earnest:", "Reporter:" are labels
             return label, found.group("rest") or ""
     return None
 
