@@ -447,3 +447,27 @@ def test_a_version_2_corpus_gains_cue_times_and_keeps_its_quotes(tmp_path, seed_
         assert corpus.meta("schema_version") == "3"
         assert sum(1 for _ in corpus.quotes()) == count
         assert all(q.cues == () for q in corpus.quotes())
+
+
+def long_turn_vtt() -> tuple[str, list[str]]:
+    """Return a WebVTT file where one speaker talks for 400 words (40 cues of 10 words, 10 s apart)."""
+    syllables = "ba ke lo mi nu pa re si to vu".split()
+    words = [f"{a}{b}{c}" for a in syllables for b in syllables for c in syllables][:400]
+    cues = [f"00:{k * 10 // 60:02d}:{k * 10 % 60:02d}.000 --> 00:{k * 10 // 60:02d}:{k * 10 % 60:02d}.900\n"
+            f"<v Wren Halloway>{' '.join(words[10 * k:10 * k + 10])}" for k in range(40)]
+    return "WEBVTT\n\n" + "\n\n".join(cues) + "\n", words
+
+
+@pytest.mark.parametrize("first, last, at", [
+    (0, 12, "00:00:00"),
+    (150, 175, "00:02:30"),   # across the end of the first 160-word passage
+    (236, 262, "00:03:50"),
+    (385, 400, "00:06:20"),   # the end of the turn
+])
+def test_a_long_turn_is_found_anywhere_with_the_time_of_its_cue(runner, tmp_path, first, last, at):
+    text, words = long_turn_vtt()
+    path = tmp_path / "long.vtt"
+    path.write_text(text, encoding="utf-8")
+    draft = f'"{" ".join(words[first:last])}," Wren Halloway said.'
+    [quote] = check_json(runner, draft, path)
+    assert finding(quote) == ("verified", "Wren Halloway", at)

@@ -287,7 +287,8 @@ QUESTION_RE = re.compile(r"^\s*(?P<label>Q)(?:\s*[.:]|\s)\s*(?P<rest>\S.*)?$")
 RECORD_LABEL_RE = re.compile(
     r"^\s*(?P<label>(?:(?:Mr|Mrs|Ms|Miss|Dr|Madam)\.?|The)\s+(?:[A-Z][a-z]{0,3})?[A-Z][A-Z'’\-]+(?:\s+[A-Z][A-Z'’\-]+)*"
     r"(?:\s+(?:pro\s+tempore|of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?))?)\.\s+(?P<rest>\S.*)$")
-NAME_LABEL_RE = re.compile(r"^\s*(?P<label>[A-Z][\w'’\-]*\.?(?:\s+[A-Z][\w'’\-]*\.?){0,4}(?:\s+\d+)?)\s*:(?:\s+(?P<rest>.*))?$")
+NAME_LABEL_RE = re.compile(
+    r"^\s*(?P<label>[A-Z][\w'’\-]*\.?(?:\s+[A-Z][\w'’\-]*\.?){0,4}(?:\s+\d+)?)\s*:(?:\s+(?P<rest>.*))?$")
 END_RE = re.compile(r"^\s*END\s+\d{1,2}:\d{2}")
 
 
