@@ -195,13 +195,17 @@ def test_each_style_is_read_into_speaker_turns_with_cue_times(text, name, expect
     (VTT, "captions.txt", "webvtt"),
     (SRT, "captions.txt", "srt"),
     (SRT.replace(",", "."), "captions.srt", "srt"),
+    ("[00:00:03] Ada Byrne: Hello.\n[00:01:10] Speaker 2: Hi.\n", "notes.txt", "timed"),
+    ("00:00:03 - Ada Byrne: Hello.\n00:01:10 - Speaker 2: Hi.\n", "notes.txt", "timed"),
+    ("Ada Byrne: (00:00:03)\nHello.\n\nSpeaker 2: [00:01:10]\nHi.\n", "notes.txt", "timed"),
     (TIMED, "interview.md", "timed"),
     (OFFICIAL, "briefing.txt", "official"),
     (RECORD, "record.txt", "official"),
     ("00:00:01.000 --> 00:00:02.000\nHello there.\n", "no-header.vtt", "webvtt"),
     ('"We will reopen the pier," Mayor Brannigan said on Monday.\n\nShe did not say when.\n', "story.txt", None),
     ("Q: what is this?\n\nAn article that asks one question.\n", "story.md", None),
-], ids=["vtt-content", "srt-content", "srt-dots-by-extension", "timed", "official", "record", "vtt-no-header",
+], ids=["vtt-content", "srt-content", "srt-dots-by-extension", "time-first", "time-first-dash",
+        "name-colon-time", "timed", "official", "record", "vtt-no-header",
         "article", "article-with-one-label"])
 def test_style_is_told_from_the_content_then_the_extension(text, name, style):
     assert detect_format(text, name) == style
@@ -307,11 +311,11 @@ def finding(quote: dict) -> tuple:
      ("misattributed", "Rosalind Quist", "00:00:09")),
     # no times in an official transcript: at is null
     ("briefing.txt", '"The governor will not sign the toll bill in its current form," Okonkwo said.',
-     ("verified", "Okonkwo", None)),
+     ("verified", "Lena Okonkwo", None)),   # the full name from the transcript's heading
     ("briefing.txt", '"The bridges need the money, and I have said so for years," Okonkwo said.',
      ("misattributed", "Halvorsen", None)),
     ("briefing.txt", '"She would veto any bill that raises tolls by more than 5 percent," Okonkwo said.',
-     ("drift", "Okonkwo", None)),
+     ("drift", "Lena Okonkwo", None)),
     ("record.txt", '"The act does not go far enough," Senator Abernathy said.', ("verified", "Abernathy", None)),
     ("record.txt", '"It keeps 80 clinics open," Abernathy said.', ("misattributed", "Dunmore", None)),
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 20 else "")
@@ -471,3 +475,18 @@ def test_a_long_turn_is_found_anywhere_with_the_time_of_its_cue(runner, tmp_path
     draft = f'"{" ".join(words[first:last])}," Wren Halloway said.'
     [quote] = check_json(runner, draft, path)
     assert finding(quote) == ("verified", "Wren Halloway", at)
+
+
+@pytest.mark.parametrize("heading, label, name", [
+    ("Press Briefing by Press Secretary Lena Okonkwo", "MS. OKONKWO", "Lena Okonkwo"),
+    ("PRESS BRIEFING BY PRESS SECRETARY LENA OKONKWO", "MS. OKONKWO", "Lena Okonkwo"),
+    ("Remarks by Secretary Arne T. Halvorsen", "SECRETARY HALVORSEN", "Arne T. Halvorsen"),
+    ("Remarks by Secretary Halvorsen", "SECRETARY HALVORSEN", "Halvorsen"),                   # no first name
+    ("Lena Okonkwo and Ruth Okonkwo", "MS. OKONKWO", "Okonkwo"),                              # two: not guessed
+])
+def test_a_surname_label_takes_the_full_name_the_heading_gives(runner, tmp_path, heading, label, name):
+    path = tmp_path / "briefing.txt"
+    path.write_text(f"{heading}\n\n{label}: The ferry will run all winter long.\n\nQ: Even in storms?\n",
+                    encoding="utf-8")
+    [quote] = check_json(runner, '"The ferry will run all winter long," she said.', path)
+    assert quote["speaker"] == name

@@ -20,7 +20,16 @@ from .ingest import ingest_document
 from .models import Source, Speaker
 from .read import MAX_BYTES_DEFAULT, InputError, decode, document_from_text, kind_for, read_bytes
 from .together import Together
-from .transcript import TranscriptError, Turn, detect_format, is_generic, label_name, parse_transcript, resolve_label
+from .transcript import (
+    TranscriptError,
+    Turn,
+    detect_format,
+    full_name,
+    is_generic,
+    label_name,
+    parse_transcript,
+    resolve_label,
+)
 
 UNNAMED = Speaker(id="~unnamed", name="")  # no slug starts with "~"; an empty name has no alias to find it by
 # A turn longer than PASSAGE_WORDS is stored as passages of that many words, each starting PASSAGE_STEP words
@@ -101,10 +110,12 @@ def _person(known, name: str, new: dict[str, Speaker]) -> Speaker:
     return new[speaker_id]
 
 
-def speaker_for_label(label: str, known, mapping: Mapping[str, str], new: dict[str, Speaker]) -> Speaker:
+def speaker_for_label(label: str, known, mapping: Mapping[str, str], new: dict[str, Speaker],
+                      heading: str = "") -> Speaker:
     """Return who a transcript label means: the `--speaker` mapping first, then UNNAMED for a generic
-    label ("Speaker 2", "Q"), then the corpus speaker it resolves to, else a new speaker named from it
-    (titles dropped: "CHIEF REYES" -> "Reyes"); UNNAMED for a label of titles alone ("THE PRESIDENT")."""
+    label ("Speaker 2", "Q"), then the corpus speaker it resolves to, then for a surname the one full name
+    the transcript's heading gives it, else a new speaker named from the label (titles dropped: "CHIEF
+    REYES" -> "Reyes"); UNNAMED for a label of titles alone ("THE PRESIDENT")."""
     mapped = mapping.get(_label_key(label))
     if mapped:
         return _person(known, mapped, new)
@@ -114,19 +125,22 @@ def speaker_for_label(label: str, known, mapping: Mapping[str, str], new: dict[s
     if found is not None:
         return found
     name = label_name(label)
+    if len(name.split()) == 1:
+        name = full_name(heading, name) or name
     return _person(known, name, new) if name else UNNAMED
 
 
-def transcript_records(turns: list[Turn], source: Source, known, mapping: Mapping[str, str] = {}
-                       ) -> tuple[list[Speaker], list[QuoteRecord], TranscriptResult]:
-    """Return the speakers to store (new ones, and known ones the turns name), one quote record per turn,
-    and what the transcript held; `known` is what labels are resolved against (a corpus, or `Together`)."""
+def transcript_records(turns: list[Turn], source: Source, known, mapping: Mapping[str, str] = {},
+                       heading: str = "") -> tuple[list[Speaker], list[QuoteRecord], TranscriptResult]:
+    """Return the speakers to store (new ones, and known ones the turns name), one quote record per turn
+    (per passage of a long one), and what the transcript held; `known` is what labels are resolved
+    against (a corpus, or `Together`), `heading` the transcript's text before its first turn."""
     new: dict[str, Speaker] = {}
     people: dict[str, Speaker] = {}
     result = TranscriptResult(turns=len(turns))
     records = []
     for turn in turns:
-        speaker = people.get(turn.label) or speaker_for_label(turn.label, known, mapping, new)
+        speaker = people.get(turn.label) or speaker_for_label(turn.label, known, mapping, new, heading)
         people[turn.label] = speaker
         if speaker is UNNAMED:
             result.unnamed += 1
@@ -155,10 +169,11 @@ def passages(turn: Turn, size: int = PASSAGE_WORDS, step: int = PASSAGE_STEP) ->
 
 
 def ingest_transcript(corpus: Corpus, turns: list[Turn], source: Source, mapping: Mapping[str, str] = {},
-                      known=None) -> TranscriptResult:
+                      known=None, text: str = "") -> TranscriptResult:
     """Store a transcript's turns in `corpus` in one transaction (labels resolved against `known`, the
-    corpus itself by default); return what was stored."""
-    speakers, records, result = transcript_records(turns, source, known or corpus, mapping)
+    corpus itself by default, and the transcript's `text` before its first turn); return what was stored."""
+    heading = "\n".join(text.split("\n")[:max(turns[0].line - 1, 0)]) if turns and text else ""
+    speakers, records, result = transcript_records(turns, source, known or corpus, mapping, heading)
     stored = [s for s in speakers if s is UNNAMED or corpus.speaker(s.id) is None]
     result.added = corpus.add(stored, [source], records)
     result.already = len(records) - result.added
@@ -211,7 +226,7 @@ def given_sources(paths: Iterable[str], in_use: Corpus, mapping: Mapping[str, st
             if turns is None:
                 ingest_document(given.corpus, document_from_text(text, path, kind_for(path)), source)
                 continue
-            ingest_transcript(given.corpus, turns, source, mapping, known=Together(given.corpus, in_use))
+            ingest_transcript(given.corpus, turns, source, mapping, Together(given.corpus, in_use), text)
     except BaseException:
         given.close()
         raise

@@ -227,20 +227,24 @@ def _parse_captions(text: str, path: str, example: str) -> list[Turn]:
 
 
 TIMED_HEADER_RE = re.compile(
-    r"^\s*(?P<name>[^\W\d][\w.'’\- ]{0,60}?)\s*"
+    r"^\s*(?P<name>[^\W\d][\w.'’\- ]{0,60}?)\s*:?\s*"
     r"(?:\(\s*(?P<paren>[\d:.,]+)\s*\)\s*:?|\[\s*(?P<bracket>[\d:.,]+)\s*\]\s*:?|\s+(?P<bare>\d[\d:.,]*)\s*:?\s*$)\s*(?P<rest>.*)$")
+# the time first, as some services write it: "[00:12:31] Priya Natarajan: ..." or "00:12:31 - Priya Natarajan:"
+TIME_FIRST_RE = re.compile(r"^\s*[\[(]?(?P<first>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)[\])]?\s*[-–—]?\s*"
+                           r"(?P<name>[^\W\d][\w.'’\- ]{0,60}?)\s*:(?:\s+(?P<rest>.*))?$")
 
 
 def _timed_header(line: str) -> tuple[str, str, str] | None:
     """Return (name, clock as written, text after it) when a line is a speaker-and-time header."""
-    found = TIMED_HEADER_RE.match(line)
+    found = TIMED_HEADER_RE.match(line) or TIME_FIRST_RE.match(line)
     if not found or len(found.group("name").split()) > 6:
         return None
-    stamp = next(found.group(k) for k in ("paren", "bracket", "bare") if found.group(k))
+    groups = found.groupdict()
+    stamp = next(groups[k] for k in ("paren", "bracket", "bare", "first") if groups.get(k))
     words = found.group("name").split()
     if ":" not in stamp or not all(w[:1].isupper() or w.isdigit() for w in words):
         return None
-    return found.group("name").strip(), stamp, found.group("rest")
+    return found.group("name").strip(), stamp, found.group("rest") or ""
 
 
 def parse_timed(text: str, path: str) -> list[Turn]:
@@ -285,7 +289,7 @@ TITLES = ("MR", "MRS", "MS", "MISS", "DR", "SEN", "SENATOR", "REP", "REPRESENTAT
 OFFICIAL_LABEL_RE = re.compile(r"^\s*(?P<label>(?:[A-Z][A-Z'’\-]*\.?\s+){0,5}[A-Z][A-Z'’\-]+\.?|Q)\s*:\s*(?P<rest>.*)$")
 QUESTION_RE = re.compile(r"^\s*(?P<label>Q)(?:\s*[.:]|\s)\s*(?P<rest>\S.*)?$")
 RECORD_LABEL_RE = re.compile(
-    r"^\s*(?P<label>(?:(?:Mr|Mrs|Ms|Miss|Dr|Madam)\.?|The)\s+(?:[A-Z][a-z]{0,3})?[A-Z][A-Z'’\-]+(?:\s+[A-Z][A-Z'’\-]+)*"
+    r"^\s*(?P<label>(?:(?:Mr|Mrs|Ms|Miss|Dr|Madam|Senator|Chairman|Chairwoman)\.?|The)\s+(?:[A-Z][a-z]{0,3})?[A-Z][A-Z'’\-]+(?:\s+[A-Z][A-Z'’\-]+)*"
     r"(?:\s+(?:pro\s+tempore|of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?))?)\.\s+(?P<rest>\S.*)$")
 NAME_LABEL_RE = re.compile(
     r"^\s*(?P<label>[A-Z][\w'’\-]*\.?(?:\s+[A-Z][\w'’\-]*\.?){0,4}(?:\s+\d+)?)\s*:(?:\s+(?P<rest>.*))?$")
@@ -396,6 +400,15 @@ def label_name(label: str) -> str:
 def _capitalised(word: str) -> str:
     """Return an ALL-CAPS name word capitalised ("REYES" -> "Reyes", "O'NEILL" -> "O'Neill")."""
     return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word.lower())
+
+
+def full_name(heading: str, surname: str) -> str | None:
+    """Return the one full name a transcript's heading gives a surname ("Press Briefing by Press Secretary
+    Lena Okonkwo" -> "Lena Okonkwo" for "Okonkwo"), or None when it gives none or several."""
+    pattern = re.compile(rf"\b([A-Z][A-Za-z'’\-]+)((?:\s+[A-Z]\.)?)\s+(?i:{re.escape(surname)})\b")
+    found = {f"{_capitalised(first) if first.isupper() else first}{middle} {surname}"
+             for first, middle in pattern.findall(heading) if first.upper().strip("’'") not in TITLES}
+    return found.pop() if len(found) == 1 else None
 
 
 class Names(Protocol):
