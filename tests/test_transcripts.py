@@ -490,3 +490,40 @@ def test_a_surname_label_takes_the_full_name_the_heading_gives(runner, tmp_path,
                     encoding="utf-8")
     [quote] = check_json(runner, '"The ferry will run all winter long," she said.', path)
     assert quote["speaker"] == name
+
+
+@pytest.mark.parametrize("heading, label, name", [
+    ("Remarks by President Ada Halvorsen on the Harbour Budget", "THE PRESIDENT", "Ada Halvorsen"),
+    ("REMARKS BY PRESIDENT ADA HALVORSEN ON THE HARBOUR BUDGET", "THE PRESIDENT", "Ada Halvorsen"),
+    ("Briefing by Press Secretary Lena Okonkwo", "THE PRESS SECRETARY", "Lena Okonkwo"),
+    ("REMARKS BY THE PRESIDENT ON THE HARBOUR BUDGET", "THE PRESIDENT", None),     # names no one
+])
+def test_a_label_of_titles_alone_is_whoever_the_heading_says_holds_the_role(runner, tmp_path, heading, label,
+                                                                            name):
+    path = tmp_path / "remarks.txt"
+    path.write_text(f"{heading}\n\n{label}: The ferry will run all winter long.\n\nQ: Even in storms?\n",
+                    encoding="utf-8")
+    [quote] = check_json(runner, '"The ferry will run all winter long," she said.', path)
+    assert quote["speaker"] == name
+
+
+def test_roll_up_captions_are_not_read_twice(tmp_path):
+    rolled = ("WEBVTT\n\n00:00:01.000 --> 00:00:03.000 align:start position:0%\n"
+              "we<00:00:01.500><c> will</c><00:00:02.000><c> not</c>\n\n"
+              "00:00:03.000 --> 00:00:03.010\nwe will not\n\n"
+              "00:00:03.010 --> 00:00:05.000\nwe will not\nclose<00:00:03.500><c> the pier</c>\n")
+    [turn] = parse_transcript(rolled, "rolled.vtt")
+    assert (turn.text, turn.cues) == ("we will not close the pier", ((0, 1.0), (12, 3.01)))
+
+
+def test_a_surname_label_resolves_to_the_full_name_another_source_gives_whatever_the_order(runner, tmp_path):
+    briefing = tmp_path / "briefing.txt"
+    briefing.write_text("MR. WHITFIELD: The pier stays closed until June.\n\nQ: Why June?\n", encoding="utf-8")
+    interview = tmp_path / "interview.vtt"
+    interview.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Dana Whitfield>Because the pilings "
+                         "are rotten.\n\n00:00:04.000 --> 00:00:06.000\n<v Speaker 2>Thank you.\n", encoding="utf-8")
+    draft = '"The pier stays closed until June," Dana Whitfield said. "The pilings are rotten," Whitfield said.'
+    for order in ((briefing, interview), (interview, briefing)):
+        quotes = check_json(runner, draft, *order)
+        assert [finding(q) for q in quotes] == [("verified", "Dana Whitfield", None),
+                                               ("verified", "Dana Whitfield", "00:00:01")]

@@ -29,6 +29,7 @@ from .transcript import (
     label_name,
     parse_transcript,
     resolve_label,
+    role_holder,
 )
 
 UNNAMED = Speaker(id="~unnamed", name="")  # no slug starts with "~"; an empty name has no alias to find it by
@@ -115,16 +116,17 @@ def speaker_for_label(label: str, known, mapping: Mapping[str, str], new: dict[s
     """Return who a transcript label means: the `--speaker` mapping first, then UNNAMED for a generic
     label ("Speaker 2", "Q"), then the corpus speaker it resolves to, then for a surname the one full name
     the transcript's heading gives it, else a new speaker named from the label (titles dropped: "CHIEF
-    REYES" -> "Reyes"); UNNAMED for a label of titles alone ("THE PRESIDENT")."""
+    REYES" -> "Reyes"). A label of titles alone ("THE PRESIDENT") is whoever the heading says holds that
+    role ("Remarks by President Ada Halvorsen"), else UNNAMED."""
     mapped = mapping.get(_label_key(label))
     if mapped:
         return _person(known, mapped, new)
     if is_generic(label):
         return UNNAMED
-    found = resolve_label(label, known)
+    name = label_name(label) or role_holder(heading, label) or ""
+    found = resolve_label(name, known) if name else None
     if found is not None:
         return found
-    name = label_name(label)
     if len(name.split()) == 1:
         name = full_name(heading, name) or name
     return _person(known, name, new) if name else UNNAMED
@@ -216,18 +218,29 @@ class GivenSources:
 def given_sources(paths: Iterable[str], in_use: Corpus, mapping: Mapping[str, str] = {},
                   fmt: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT) -> GivenSources:
     """Return the transcripts and articles at `paths` stored in a temporary corpus, their labels resolved
-    against `in_use` too; raise SourceError (nothing kept) for a file that cannot be read."""
+    against `in_use` too; raise SourceError (nothing kept) for a file that cannot be read.
+
+    Every file is read before anything is stored. Articles are stored first, then the transcripts whose
+    labels give the most full names, so that a surname label ("MR. WHITFIELD") in another transcript
+    resolves to the person ("Dana Whitfield") whichever order the files were given in.
+    """
+    read = [(path, *read_source(path, fmt, max_bytes)) for path in paths]
+    read.sort(key=lambda item: -1 if item[2] is None else -_full_names(item[2]))
     folder = tempfile.mkdtemp(prefix="quoteproof-sources-")
     given = GivenSources(Corpus.open(os.path.join(folder, "sources.db"), create=True), folder)
     try:
-        for path in paths:
-            text, turns = read_source(path, fmt, max_bytes)
+        for path, text, turns in read:
             source = source_for(path, transcript=turns is not None)
             if turns is None:
                 ingest_document(given.corpus, document_from_text(text, path, kind_for(path)), source)
-                continue
-            ingest_transcript(given.corpus, turns, source, mapping, Together(given.corpus, in_use), text)
+            else:
+                ingest_transcript(given.corpus, turns, source, mapping, Together(given.corpus, in_use), text)
     except BaseException:
         given.close()
         raise
     return given
+
+
+def _full_names(turns: list[Turn]) -> int:
+    """Return how many distinct labels of a transcript are a full name (two words or more without titles)."""
+    return sum(len(label_name(label).split()) > 1 for label in {t.label for t in turns})

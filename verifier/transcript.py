@@ -191,6 +191,8 @@ def _blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
 
 def _captions(builder: _Builder, start: float, payload: list[str], first_line: int) -> None:
     for offset, (label, change, text) in enumerate(_caption_lines(payload)):
+        if label is None and not change and builder.parts and text.strip() == builder.parts[-1]:
+            continue  # roll-up captions (YouTube's) show the previous line again above the new one
         builder.say(label, text, first_line + min(offset, len(payload) - 1), start, new_turn=change)
 
 
@@ -405,9 +407,32 @@ def _capitalised(word: str) -> str:
 def full_name(heading: str, surname: str) -> str | None:
     """Return the one full name a transcript's heading gives a surname ("Press Briefing by Press Secretary
     Lena Okonkwo" -> "Lena Okonkwo" for "Okonkwo"), or None when it gives none or several."""
-    pattern = re.compile(rf"\b([A-Z][A-Za-z'’\-]+)((?:\s+[A-Z]\.)?)\s+(?i:{re.escape(surname)})\b")
+    pattern = re.compile(rf"\b([A-Z][A-Za-z'’\-]+)((?:[ \t]+[A-Z]\.)?)[ \t]+(?i:{re.escape(surname)})\b")
     found = {f"{_capitalised(first) if first.isupper() else first}{middle} {surname}"
              for first, middle in pattern.findall(heading) if first.upper().strip("’'") not in TITLES}
+    return found.pop() if len(found) == 1 else None
+
+
+HEADING_STOP = frozenset("ON THE AT IN TO FOR AND OF AFTER BEFORE DURING WITH FROM BY ABOUT REGARDING".split())
+
+
+def role_holder(heading: str, label: str) -> str | None:
+    """Return who a transcript's heading says holds a label's role ("THE PRESIDENT" in "Remarks by President
+    Ada Halvorsen on the Budget" -> "Ada Halvorsen"), or None when it names no one or several."""
+    role = [w for w in label.replace(".", " ").split() if w.upper() not in ("THE", "A", "AN")]
+    if not role:
+        return None
+    after = r"[ \t]+((?:[A-Z][\w'’\-]*\.?[ \t]+){0,2}[A-Z][\w'’\-]*)"  # up to three capitalised words
+    pattern = re.compile(r"(?i:" + r"[ \t]+".join(map(re.escape, role)) + ")" + after)
+    found = set()
+    for words in pattern.findall(heading):
+        kept = []
+        for word in words.split():
+            if word.upper().strip(".") in HEADING_STOP or word.upper().strip(".") in TITLES:
+                break
+            kept.append(_capitalised(word) if word.isupper() and len(word) > 2 else word)
+        if kept:
+            found.add(" ".join(kept))
     return found.pop() if len(found) == 1 else None
 
 
