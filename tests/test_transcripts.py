@@ -69,7 +69,10 @@ needs 300 new shelves.
 - Next question.
 """
 
-TIMED = """Wendell Achebe (00:00:02):
+TIMED = """Interview with Rosalind Quist, schools program
+DATE: 3 March 2026
+
+Wendell Achebe (00:00:02):
 Thanks for making the time. How many students did the program reach?
 
 Rosalind Quist (00:00:09):
@@ -410,6 +413,7 @@ def test_a_label_resolves_to_the_corpus_speaker_on_ingest(runner, files, tmp_pat
     ("minutes.txt", "Ada Byrne (00:75:10):\nHello.\n\nAda Byrne (00:76:10):\nHi.\n",
      "minutes.txt:1: malformed time '00:75:10'"),
     ("labels.txt", "just words\nwith no speakers\n", "labels.txt:1: no speaker labels"),
+    ("headers.txt", "\njust words\nwith no speakers\n", "headers.txt:2: no speaker labels"),
     ("empty.vtt", "WEBVTT\n\nNOTE nothing was said\n", "empty.vtt:1: empty transcript"),
     ("blank.srt", "\n\n", "blank.srt:1: empty file"),
     ("binary.vtt", "WEBVTT\n\x00\x01\x02", "binary.vtt:2: binary file"),
@@ -421,10 +425,11 @@ def test_bad_transcripts_are_one_line_exit_2_and_nothing_is_stored(runner, tmp_p
     db = tmp_path / "seed.db"
     shutil.copy(seed_db, db)
     before = sqlite3.connect(db).execute("SELECT COUNT(*) FROM quotes").fetchone()[0]
-    fmt = ("--format", "official") if name == "labels.txt" else ()
+    forced = {"labels.txt": "official", "headers.txt": "timed"}.get(name)
+    fmt = ("--format", forced) if forced else ()
     stored = run(runner, "corpus", "ingest", path, "--corpus", db, "--publisher", "P", "--title", "T", *fmt)
     checked = run(runner, "check", "--text", '"Hello," Ada Byrne said.', "--source", path,
-                  *(("--source-format", "official") if fmt else ()))
+                  *(("--source-format", forced) if forced else ()))
     for result in (stored, checked):
         assert result.exit_code == 2
         lines = result.output.strip().splitlines()

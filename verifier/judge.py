@@ -75,7 +75,8 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
         return Credit("none")
     quote = scored.alignment.quote
     if not quote.speaker.name:  # a transcript turn by an unnamed speaker confirms words, never accuses
-        return Credit("none", f"the source does not name who said these words (“{quote.context or 'unlabelled'}”)")
+        return Credit("none", "the source does not name who said these words"
+                      + (f" (“{quote.context}”)" if quote.context else ""))
     name = attribution.name
     mention = attribution.mention.strip()
     if name is None and (not mention or mention.lower() in PRONOUNS):

@@ -250,7 +250,8 @@ def _timed_header(line: str) -> tuple[str, str, str] | None:
 
 
 def parse_timed(text: str, path: str) -> list[Turn]:
-    """Return the turns of a transcript with "Name (00:01:02):" or "Name  1:02" headers."""
+    """Return the turns of a transcript with "Name (00:01:02):" or "Name  1:02" headers; the heading before the
+    first header is left out. Raises TranscriptError for a malformed time or when no line is a header."""
     builder = _Builder()
     started = False
     for number, line in enumerate(text.split("\n"), 1):
@@ -266,12 +267,11 @@ def parse_timed(text: str, path: str) -> list[Turn]:
             if not rest.strip():
                 builder.cues.append((0, start))  # the turn's words begin on the next line
             started = True
-        elif line.strip():
-            if not started:
-                raise TranscriptError(f"{path}:{number}: expected a speaker header such as "
-                                      f"'Name (00:01:02):' or 'Name  1:02', found {line.strip()[:60]!r}")
+        elif line.strip() and started:
             builder.say(None, _plain(line), number, None)
     builder.close()
+    if not started:
+        raise _no_labels(text, path)
     return _first_cue_only(builder.turns)
 
 
@@ -295,6 +295,8 @@ RECORD_LABEL_RE = re.compile(
     r"(?:\s+(?:pro\s+tempore|of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?))?)\.\s+(?P<rest>\S.*)$")
 NAME_LABEL_RE = re.compile(
     r"^\s*(?P<label>[A-Z][\w'’\-]*\.?(?:\s+[A-Z][\w'’\-]*\.?){0,4}(?:\s+\d+)?)\s*:(?:\s+(?P<rest>.*))?$")
+HEADING_KEYS = frozenset("DATE TIME LOCATION PLACE SUBJECT RE TITLE TRANSCRIPT SOURCE NOTE PRESENT ATTENDEES "
+                         "PARTICIPANTS WHERE WHEN RELEASE EMBARGO CONTACT FROM TO CC".split())
 END_RE = re.compile(r"^\s*END\s+\d{1,2}:\d{2}")
 
 
@@ -306,6 +308,8 @@ def _official_label(line: str) -> tuple[str, str] | None:
             label = found.group("label").strip()
             if pattern is OFFICIAL_LABEL_RE and label != "Q" and len(re.sub(r"[^A-Z]", "", label)) < 2:
                 continue
+            if label.upper().strip(".") in HEADING_KEYS:
+                continue  # "DATE: March 3" in a heading
             if pattern is NAME_LABEL_RE and not _looks_like_label(label):
                 continue  # "Look: ..." is speech; "Priya Natarajan:", "Mr. Earnest:", "Reporter:" are labels
             return label, found.group("rest") or ""
@@ -330,10 +334,15 @@ def parse_official(text: str, path: str) -> list[Turn]:
             builder.say(None, _plain(line), number, None)
     builder.close()
     if not started:
-        first = next((n for n, line in enumerate(text.split("\n"), 1) if line.strip()), 1)
-        raise TranscriptError(f"{path}:{first}: no speaker labels in a recognised format "
-                              "(MR. NAME:, Q, Mr. NAME., Name (00:01:02):)")
+        raise _no_labels(text, path)
     return builder.turns
+
+
+def _no_labels(text: str, path: str) -> TranscriptError:
+    """Return the error for a transcript in which no line opens a turn, naming its first line of text."""
+    first = next((n for n, line in enumerate(text.split("\n"), 1) if line.strip()), 1)
+    return TranscriptError(f"{path}:{first}: no speaker labels in a recognised format "
+                           "(Name (00:01:02):, Name  1:02, MR. NAME:, Q, Mr. NAME.)")
 
 
 PARSERS = {"webvtt": parse_webvtt, "srt": parse_srt, "timed": parse_timed, "official": parse_official}
