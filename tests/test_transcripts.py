@@ -532,3 +532,12 @@ def test_a_surname_label_resolves_to_the_full_name_another_source_gives_whatever
         quotes = check_json(runner, draft, *order)
         assert [finding(q) for q in quotes] == [("verified", "Dana Whitfield", None),
                                                ("verified", "Dana Whitfield", "00:00:01")]
+
+
+def test_a_corpus_with_transcripts_checks_healthy_and_lists_unnamed_turns_by_label(runner, files, tmp_path):
+    db = tmp_path / "stored.db"
+    run(runner, "corpus", "ingest", files / "harbour.vtt", "--corpus", db, "--publisher", "P", "--title", "T")
+    checked = run(runner, "corpus", "check", "--corpus", db)
+    assert checked.exit_code == 0, checked.output
+    listed = run(runner, "corpus", "list", "--corpus", db).output
+    assert "an unnamed speaker (Speaker 3): “Will the ferry fares go up?”" in listed

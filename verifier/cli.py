@@ -278,7 +278,8 @@ def list_quotes(corpus_path: str | None, speaker: str | None, limit: int, offset
                 _fail(f"no speaker called {speaker!r} in the corpus")
             speaker_id = found[0].id
         for quote in db.quotes(speaker_id=speaker_id, limit=limit, offset=offset):
-            click.echo(f"{quote.id}  {quote.speaker.name}: “{' '.join(quote.text.split())}”")
+            said = quote.speaker.name if quote.speaker.named else f"{quote.speaker.name} ({quote.context or '—'})"
+            click.echo(f"{quote.id}  {said}: “{' '.join(quote.text.split())}”")
             click.echo(f"                  {quote.source.publisher}, “{quote.source.title}” "
                        f"({quote.source.date or 'undated'})")
 

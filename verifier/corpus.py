@@ -710,7 +710,7 @@ class Corpus:
                 # a speaker known by a surname alone (a transcript's "CHIEF REYES") is who "Ana Reyes" means
                 rows = [(sid, kind) for sid, kind in self.conn.execute(
                     "SELECT speaker_id, kind FROM aliases WHERE key=? AND kind='name'", (key.rsplit(" ", 1)[1],))
-                    if " " not in name_key(getattr(self.speaker(sid), "name", " "))]
+                    if (known := self.speaker(sid)) and " " not in name_key(known.name)]
             found = [(self.speaker(speaker_id), kind) for speaker_id, kind in rows]
             if len(self._named) > 50_000:
                 self._named.clear()
@@ -725,7 +725,8 @@ class Corpus:
             return []
         rows = self.conn.execute("SELECT DISTINCT speaker_id FROM aliases WHERE kind='name' AND (key=? OR key LIKE ?)"
                                  " ORDER BY speaker_id", (key, f"% {key}")).fetchall()
-        return [s for (sid,) in rows if (s := self.speaker(sid)) and name_key(s.name).split()[-1:] == key.split()[-1:]]
+        return [s for (sid,) in rows
+                if (s := self.speaker(sid)) and s.named and name_key(s.name).split()[-1:] == key.split()[-1:]]
 
     def speaker_counts(self) -> list[tuple[Speaker, int]]:
         """Return every named speaker with the number of quotes stored for them, most first (a transcript's
@@ -734,7 +735,7 @@ class Corpus:
             "SELECT s.id, COUNT(q.rowid) AS n FROM speakers s LEFT JOIN quotes q ON q.speaker_id = s.id"
             " GROUP BY s.id ORDER BY n DESC, s.name"
         ).fetchall()
-        return [(self.speaker(sid), n) for sid, n in rows if getattr(self.speaker(sid), "name", "")]
+        return [(speaker, n) for sid, n in rows if (speaker := self.speaker(sid)) and speaker.named]
 
     def stats(self) -> dict[str, int]:
         """Return counts of quotes, speakers, sources and terms, and the file size in bytes."""

@@ -74,7 +74,7 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
     if attribution is None:
         return Credit("none")
     quote = scored.alignment.quote
-    if not quote.speaker.name:  # a transcript turn by an unnamed speaker confirms words, never accuses
+    if not quote.speaker.named:  # a transcript turn by an unnamed speaker confirms words, never accuses
         return Credit("none", "the source does not name who said these words"
                       + (f" (“{quote.context}”)" if quote.context else ""))
     name = attribution.name
@@ -178,6 +178,7 @@ def judge(quotation: Quotation, attribution: Attribution | None, tokens: list[To
         verdict, severity = "drift", severity_of(drifted)
     else:
         verdict, severity = "verified", "ok"
-    return Finding(quotation, attribution, verdict, severity, speaker=quote.speaker.name or None,
+    speaker = quote.speaker.name if quote.speaker.named else None  # a transcript's unnamed speaker is no one
+    return Finding(quotation, attribution, verdict, severity, speaker=speaker,
                    source=quote.source, original=alignment.original, score=alignment.score,
                    changes=list(alignment.changes), notes=notes, at=alignment.said_at)

@@ -61,6 +61,11 @@ class Speaker:
     gender: str | None = None  # "m", "f" or None; helps resolve pronouns
     qid: str | None = None
 
+    @property
+    def named(self) -> bool:
+        """Return False for the stand-in under which a transcript's unnamed speakers are stored (id "~...")."""
+        return not self.id.startswith("~")
+
 
 @dataclass(frozen=True)
 class Source:

@@ -32,7 +32,7 @@ from .transcript import (
     role_holder,
 )
 
-UNNAMED = Speaker(id="~unnamed", name="")  # no slug starts with "~"; an empty name has no alias to find it by
+UNNAMED = Speaker(id="~unnamed", name="an unnamed speaker")  # no slug starts with "~": `named` is False
 # A turn longer than PASSAGE_WORDS is stored as passages of that many words, each starting PASSAGE_STEP words
 # after the last: any quotation of up to PASSAGE_WORDS - PASSAGE_STEP words lies whole in one of them. Aligning
 # a quotation with a 600-word turn cost ~16 ms of word-by-word alignment, with a 160-word passage a quarter.
