@@ -157,6 +157,7 @@ def _clock(seconds: float) -> str:
 
 
 def main() -> None:
+    """Build (or reuse) the corpus, check the drafts, print the table and the one-line summary."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--hours", type=int, default=500)
     parser.add_argument("--drafts", type=int, default=60)
@@ -176,6 +177,7 @@ def main() -> None:
     corpus = Corpus.open(db, readonly=True)
 
     def check(query: dict):
+        """Return the finding for one quotation, credited as the query says."""
         quotation = Quotation(query["text"], 0, len(query["text"]))
         return check_quotation(quotation, Attribution(query["credit"], query["credit"], "said"), corpus)
 

@@ -88,6 +88,7 @@ def check_files(targets: Iterable[Target], corpus_path: str, max_bytes: int = MA
         outcomes = (check_one(t, corpus, max_bytes, memo, sources) for t in targets)
 
         def close() -> None:
+            """Close both corpora (returns nothing)."""
             corpus.close()
             if sources:
                 sources.close()

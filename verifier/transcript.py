@@ -448,9 +448,13 @@ def role_holder(heading: str, label: str) -> str | None:
 class Names(Protocol):
     """What label resolution reads: a corpus, or the corpus in use together with `check --source` files."""
 
-    def speakers_named(self, name: str) -> list[tuple[Speaker, str]]: ...
+    def speakers_named(self, name: str) -> list[tuple[Speaker, str]]:
+        """Return (speaker, how) for every speaker a name or alias refers to."""
+        ...
 
-    def speakers_with_surname(self, surname: str) -> list[Speaker]: ...
+    def speakers_with_surname(self, surname: str) -> list[Speaker]:
+        """Return the speakers whose name ends with this surname."""
+        ...
 
 
 def resolve_label(label: str, corpus: Names) -> Speaker | None:
