@@ -445,6 +445,11 @@ def test_a_speaker_option_without_label_and_name_is_one_line(runner, files, pair
     assert result.exit_code == 2 and "use LABEL=NAME" in result.output
 
 
+def test_a_speaker_option_without_a_source_is_one_line(runner):
+    result = run(runner, "check", "--text", '"x y z w," A said.', "--speaker", "Speaker 2=Priya Natarajan")
+    assert result.exit_code == 2 and "give --source FILE" in result.output
+
+
 def test_a_version_2_corpus_gains_cue_times_and_keeps_its_quotes(tmp_path, seed_db):
     db = tmp_path / "v2.db"
     shutil.copy(seed_db, db)

@@ -122,6 +122,8 @@ def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corp
 
     if not paths and inline_text is None:
         _fail("nothing to check: give PATH..., - for stdin, or --text")
+    if speakers and not source_files:
+        _fail("--speaker names the speakers of --source transcripts: give --source FILE")
     config = _config(config_path, no_config)
     fmt = fmt or config.format or "text"
     fail_on = fail_on or config.fail_on or "misattributed"
