@@ -226,7 +226,8 @@ def test_generic_labels_name_no_one(label, generic):
 @pytest.mark.parametrize("label, name", [
     ("MR. EARNEST", "Earnest"), ("SECRETARY JOHNSON", "Johnson"), ("CHIEF REYES", "Reyes"),
     ("THE PRESIDENT", ""), ("Mr. REID", "Reid"), ("Mrs. ABERNATHY of Wessex", "Abernathy"),
-    ("MAYOR ANA O'NEILL", "Ana O'Neill"), ("Priya Natarajan", "Priya Natarajan"),
+    ("MAYOR ANA O'NEILL", "Ana O'Neill"), ("Priya Natarajan", "Priya Natarajan"), ("Mr. McCONNELL", "McConnell"),
+    ("Ms. DeLAURO", "DeLauro"), ("SEN. ALVAREZ-STONE", "Alvarez-Stone"),
 ])
 def test_labels_lose_their_titles(label, name):
     assert label_name(label) == name

@@ -405,19 +405,20 @@ def label_name(label: str) -> str:
     words = re.sub(r"\s+of\s+[A-Z][a-z]+.*$", "", label).replace(".", " ").split()
     while words and words[0].upper().strip("’'") in TITLES:
         words = words[1:]
-    return " ".join(w if not w.isupper() else _capitalised(w) for w in words)
+    return " ".join(map(_capitalised, words))
 
 
 def _capitalised(word: str) -> str:
-    """Return an ALL-CAPS name word capitalised ("REYES" -> "Reyes", "O'NEILL" -> "O'Neill")."""
-    return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word.lower())
+    """Return a name word written in capitals as a name is written ("REYES" -> "Reyes", "O'NEILL" -> "O'Neill",
+    "McCONNELL" -> "McConnell", "DeLAURO" -> "DeLauro"); other words unchanged."""
+    return re.sub(r"(?<=[A-Z])[A-Z]+", lambda m: m.group(0).lower(), word)
 
 
 def full_name(heading: str, surname: str) -> str | None:
     """Return the one full name a transcript's heading gives a surname ("Press Briefing by Press Secretary
     Lena Okonkwo" -> "Lena Okonkwo" for "Okonkwo"), or None when it gives none or several."""
     pattern = re.compile(rf"\b([A-Z][A-Za-z'’\-]+)((?:[ \t]+[A-Z]\.)?)[ \t]+(?i:{re.escape(surname)})\b")
-    found = {f"{_capitalised(first) if first.isupper() else first}{middle} {surname}"
+    found = {f"{_capitalised(first)}{middle} {surname}"
              for first, middle in pattern.findall(heading) if first.upper().strip("’'") not in TITLES}
     return found.pop() if len(found) == 1 else None
 
@@ -439,7 +440,7 @@ def role_holder(heading: str, label: str) -> str | None:
         for word in words.split():
             if word.upper().strip(".") in HEADING_STOP or word.upper().strip(".") in TITLES:
                 break
-            kept.append(_capitalised(word) if word.isupper() and len(word) > 2 else word)
+            kept.append(_capitalised(word))
         if kept:
             found.add(" ".join(kept))
     return found.pop() if len(found) == 1 else None
