@@ -409,6 +409,7 @@ def test_a_label_resolves_to_the_corpus_speaker_on_ingest(runner, files, tmp_pat
 @pytest.mark.parametrize("name, content, message", [
     ("bad-timing.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:0x.000\n<v A B>Hello.\n",
      "bad-timing.vtt:3: malformed timing line"),
+    ("arrow.vtt", "WEBVTT\n\n00:00:01.000 -> 00:00:02.000\nHello.\n", "arrow.vtt:3: malformed timing line"),
     ("backwards.srt", "1\n00:00:05,000 --> 00:00:01,000\nHello.\n", "backwards.srt:2: malformed timing line"),
     ("no-timing.srt", "1\n00:00:01,000 --> 00:00:02,000\nHello.\n\n2\nGoodbye.\n", "no-timing.srt:6: expected a cue"),
     ("minutes.txt", "Ada Byrne (00:75:10):\nHello.\n\nAda Byrne (00:76:10):\nHi.\n",

@@ -218,6 +218,9 @@ def _parse_captions(text: str, path: str, example: str) -> list[Turn]:
             continue
         timing_at = 0 if "-->" in block[0] else 1
         if timing_at >= len(block) or "-->" not in block[timing_at]:
+            for k, line in enumerate(block[:2]):
+                if re.search(r"\d:\d\d[.,]\d", line):  # a time without a well-formed arrow
+                    _timing(line, path, number + k)
             at = min(1, len(block) - 1)  # the line that should have been the timing
             found = block[at].strip()[:60]
             raise TranscriptError(f"{path}:{number + at}: expected a cue timing line ({example}), "
