@@ -258,7 +258,7 @@ def ingest(article: str, publisher: str, title: str, date: str | None, url: str 
                        f"{len(result.skipped)} quotation(s) with no identifiable speaker skipped")
             return
         told = ingest_transcript(db, turns, source, mapping, text=text)
-    people = ", ".join(f"{label} = {s.name}" for label, s in told.people.items())
+    people = ", ".join(s.name if label == s.name else f"{label} = {s.name}" for label, s in told.people.items())
     click.echo(f"added {told.added} turn(s), {told.already} already stored, {told.unnamed} by unnamed speakers; "
                f"speakers: {people or 'none named'}")
 

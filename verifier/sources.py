@@ -21,6 +21,7 @@ from .models import Source, Speaker
 from .read import MAX_BYTES_DEFAULT, InputError, decode, document_from_text, kind_for, read_bytes
 from .together import Together
 from .transcript import (
+    Names,
     TranscriptError,
     Turn,
     detect_format,
@@ -60,9 +61,12 @@ def read_source(path: str, fmt: str | None = None, max_bytes: int = MAX_BYTES_DE
     detected and none forced). Raises SourceError with one line naming the file and line."""
     try:
         data = read_bytes(path, max_bytes)
+    except InputError as exc:  # missing, a folder, too large: no line to name
+        raise SourceError(str(exc)) from None
+    try:
         text = decode(data, path)
     except InputError as exc:
-        raise SourceError(_with_line(str(exc), path, locals().get("data", b""))) from None
+        raise SourceError(_with_line(str(exc), path, data)) from None
     fmt = None if fmt == "article" else fmt or detect_format(text, path)
     if fmt is None:
         return text, None
@@ -73,10 +77,10 @@ def read_source(path: str, fmt: str | None = None, max_bytes: int = MAX_BYTES_DE
 
 
 def _with_line(message: str, path: str, data: bytes) -> str:
-    """Return a read error naming the line it is on: the first NUL byte's or the bad UTF-8 byte's line (1 for an
-    empty file), as "path:LINE: ..."; a file that could not be read at all keeps "path: ..."."""
+    """Return a decoding error naming the line it is on: the first NUL byte's or the bad UTF-8 byte's line
+    (1 for an empty file), as "path:LINE: ..."."""
     message = message.replace("nothing to check", "nothing to store").replace("text draft", "text file")
-    if not data or not message.startswith(f"{path}: "):
+    if not message.startswith(f"{path}: "):
         return message
     offset = re.search(r"at offset (\d+)", message)
     at = int(offset.group(1)) if offset else max(data.find(b"\x00"), 0)
@@ -99,7 +103,7 @@ def _label_key(label: str) -> str:
     return " ".join(label.replace(":", " ").split()).casefold()
 
 
-def _person(known, name: str, new: dict[str, Speaker]) -> Speaker:
+def _person(known: Names, name: str, new: dict[str, Speaker]) -> Speaker:
     """Return the corpus speaker called `name` when there is exactly one, else a new speaker of that name."""
     found = resolve_label(name, known)
     if found is not None:
@@ -111,7 +115,7 @@ def _person(known, name: str, new: dict[str, Speaker]) -> Speaker:
     return new[speaker_id]
 
 
-def speaker_for_label(label: str, known, mapping: Mapping[str, str], new: dict[str, Speaker],
+def speaker_for_label(label: str, known: Names, mapping: Mapping[str, str], new: dict[str, Speaker],
                       heading: str = "") -> Speaker:
     """Return who a transcript label means: the `--speaker` mapping first, then UNNAMED for a generic
     label ("Speaker 2", "Q"), then the corpus speaker it resolves to, then for a surname the one full name
@@ -132,7 +136,7 @@ def speaker_for_label(label: str, known, mapping: Mapping[str, str], new: dict[s
     return _person(known, name, new) if name else UNNAMED
 
 
-def transcript_records(turns: list[Turn], source: Source, known, mapping: Mapping[str, str] = {},
+def transcript_records(turns: list[Turn], source: Source, known: Names, mapping: Mapping[str, str] = {},
                        heading: str = "") -> tuple[list[Speaker], list[QuoteRecord], TranscriptResult]:
     """Return the speakers to store (new ones, and known ones the turns name), one quote record per turn
     (per passage of a long one), and what the transcript held; `known` is what labels are resolved
@@ -171,7 +175,7 @@ def passages(turn: Turn, size: int = PASSAGE_WORDS, step: int = PASSAGE_STEP) ->
 
 
 def ingest_transcript(corpus: Corpus, turns: list[Turn], source: Source, mapping: Mapping[str, str] = {},
-                      known=None, text: str = "") -> TranscriptResult:
+                      known: Names | None = None, text: str = "") -> TranscriptResult:
     """Store a transcript's turns in `corpus` in one transaction (labels resolved against `known`, the
     corpus itself by default, and the transcript's `text` before its first turn); return what was stored."""
     heading = "\n".join(text.split("\n")[:max(turns[0].line - 1, 0)]) if turns and text else ""
