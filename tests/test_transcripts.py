@@ -136,6 +136,10 @@ CAPTIONS_WITHOUT_VOICES = """WEBVTT
 
 00:00:05.000 --> 00:00:07.000
 <v Ada Byrne>Thank you.</v> <v Cole Pryor>And thank you.</v>
+
+00:00:07.000 --> 00:00:09.000
+SPEAKER 4:
+Is the pool open?
 """
 
 
@@ -188,6 +192,7 @@ def turns_of(text: str, name: str) -> list[tuple[str, str, tuple]]:
         ("MAYOR BRANNIGAN", "Good morning. We open at nine every day.", ((0, 1.0), (14, 3.0))),
         ("Ada Byrne", "Thank you.", ((0, 5.0),)),
         ("Cole Pryor", "And thank you.", ((0, 5.0),)),
+        ("SPEAKER 4", "Is the pool open?", ((0, 7.0),)),
     ]),
 ], ids=["webvtt", "srt", "timed", "official", "congressional-record", "names-with-colons", "vtt-prefixes"])
 def test_each_style_is_read_into_speaker_turns_with_cue_times(text, name, expected):

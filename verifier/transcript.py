@@ -125,7 +125,7 @@ TAG_RE = re.compile(r"<[^<>]*>|\{\\[^{}]*\}")  # HTML-like tags, and SubRip's {\
 VOICE_RE = re.compile(r"<v(?:\.[^\s>]+)*\s+([^>]+)>")
 STAGE_RE = re.compile(r"[\[(](?:laughter|laughs|applause|crosstalk|inaudible|music|cheers|cheering|silence|pause|"
                       r"booing|cross-talk|unintelligible|indiscernible)[^\])]*[\])]", re.IGNORECASE)
-CAPTION_NAME_RE = re.compile(r"^([A-Z][A-Za-z.'\- ]{0,40}?[A-Za-z.]|Speaker \d+)\s*:\s+(?=\S)")
+CAPTION_NAME_RE = re.compile(r"^([A-Z][A-Za-z.'\- ]{0,40}?[A-Za-z.]|(?i:speaker)\s*\d+)\s*:(?:\s+|$)")
 
 
 def _plain(text: str) -> str:
