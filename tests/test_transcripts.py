@@ -553,3 +553,19 @@ def test_a_corpus_with_transcripts_checks_healthy_and_lists_unnamed_turns_by_lab
     assert checked.exit_code == 0, checked.output
     listed = run(runner, "corpus", "list", "--corpus", db).output
     assert "an unnamed speaker (Speaker 3): “Will the ferry fares go up?”" in listed
+
+
+@pytest.mark.parametrize("bad", [False, True])
+def test_check_source_leaves_no_temporary_corpus_behind(runner, files, tmp_path, monkeypatch, bad):
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    sources = [files / "harbour.vtt"] + ([files / "missing.vtt"] if bad else [])
+    args = ["check", "--text", '"It will cost 6.5 million dollars," Castellanos said.']
+    for source in sources:
+        args += ["--source", source]
+    result = run(runner, *args)
+    assert result.exit_code == (2 if bad else 0), result.output
+    assert list(scratch.iterdir()) == []
