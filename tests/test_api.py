@@ -131,9 +131,7 @@ def test_a_bad_draft_raises_the_line_the_command_line_prints(tmp_path, name):
     (lambda: verifier.check(VERIFIED, format="docx"),
      "<text>: a Word document is given as bytes (the .docx file's contents), not str"),
     (lambda: verifier.check(b"\xff\xfe not UTF-8"), "<text>: not valid UTF-8 (byte 0xff at offset 0)"),
-    (lambda: verifier.check(VERIFIED, sources=["hearing.vtt"]),
-     "sources (transcripts or articles to check against besides the corpus) are not supported by this "
-     "version of quoteproof yet"),
+    (lambda: verifier.check(VERIFIED, sources=["hearing.vtt"]), "hearing.vtt: no such file"),
     (lambda: verifier.open_corpus("postgresql://db.example/quotes"),
      "postgresql:// corpora are not supported by this version of quoteproof: give a corpus file's path"),
     (lambda: verifier.open_corpus("/nonexistent/newsroom.db"), "/nonexistent/newsroom.db: no such corpus file"),
@@ -198,3 +196,14 @@ def test_the_public_names_are_exported():
     assert all(hasattr(verifier, name) for name in verifier.__all__)
     assert callable(verifier.check)
     assert json.loads(verifier.check(VERIFIED).to_json())["version"] == 1
+
+
+def test_sources_are_checked_with_the_corpus_as_check_source_does():
+    from pathlib import Path
+
+    transcript = Path(__file__).resolve().parent.parent / "examples" / "transcripts" / "water-board.vtt"
+    report = verifier.check('Commissioner Delia Marsh said the crews "found 24 leaks in a single block."',
+                            sources=[transcript])
+    [finding] = report.findings
+    assert (finding.verdict, finding.speaker) == ("drift", "Delia Marsh")
+    assert [c.kind for c in finding.changes] == ["number"]

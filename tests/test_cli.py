@@ -42,7 +42,7 @@ def test_json_has_exactly_the_contract_keys(runner):
     assert set(quote) == {"text", "line", "column", "end_line", "end_column", "attribution", "verdict",
                           "severity", "speaker", "source", "original", "score", "drift", "notes"}
     assert set(quote["attribution"]) >= {"name", "mention", "cue"}
-    assert set(quote["source"]) == {"publisher", "title", "date", "url"}
+    assert set(quote["source"]) == {"publisher", "title", "date", "url", "at"}
     assert (quote["verdict"], quote["severity"], quote["speaker"]) == ("misattributed", "error", "Josh Earnest")
     assert doc["summary"] == {"files": 1, "quotes": 1, "verified": 0, "drift": 0, "misattributed": 1,
                               "unverified": 0}

@@ -163,7 +163,7 @@ def test_a_corpus_from_before_surname_lookups_gains_them_when_opened(imported_db
     shutil.copy(imported_db, old)
     with sqlite3.connect(old) as conn:
         conn.execute("DELETE FROM aliases WHERE kind='surname'")
-        conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+        conn.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
     with Corpus.open(old) as corpus:
         assert [s.name for s, how in corpus.speakers_named("Warrick")] == ["Elizabeth Warrick"]
-        assert corpus.meta("schema_version") == "3"
+        assert corpus.meta("schema_version") == "4"

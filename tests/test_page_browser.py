@@ -362,3 +362,30 @@ def test_a_markdown_file_picked_goes_into_the_box_as_markdown(page: Page, tmp_pa
     expect(page.locator("#marked mark.q")).to_have_count(1)
     expect(page.locator("#draft")).to_have_value(draft.read_text())
     expect(page.locator("#format")).to_have_value("md")
+
+
+def test_the_page_shows_when_a_transcript_said_the_words(browser: Browser, seed_db, tmp_path):
+    import shutil
+
+    from verifier.sources import ingest_transcript, read_source, source_for
+
+    db = tmp_path / "with-transcript.db"
+    shutil.copy(seed_db, db)
+    example = Path(__file__).resolve().parent.parent / "examples" / "transcripts" / "water-board.vtt"
+    _, turns = read_source(str(example))
+    with Corpus.open(db) as corpus:
+        ingest_transcript(corpus, turns, source_for(str(example), "Riverton TV", "Water board meeting",
+                                                    url="https://video.example/water-board"))
+    process, base = start_server(db, "--no-access-log")
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(base + "/")
+        check_draft(page, 'Commissioner Delia Marsh said the crews "found 24 leaks in a single block."')
+        page.locator("#marked mark.q").nth(0).click()
+        expect(page.locator("#detail-speaker")).to_have_text("Delia Marsh")
+        expect(page.locator("#detail-at")).to_have_text("00:12:35")
+        expect(page.locator("#detail-source a")).to_have_attribute("href", "https://video.example/water-board#t=755")
+        context.close()
+    finally:
+        stop_server(process)

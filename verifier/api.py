@@ -211,9 +211,6 @@ def _arguments(corpus: Corpus | str | os.PathLike[str] | None, sources: Sequence
         raise QuoteproofError(f"format {format!r}: use one of {', '.join(KINDS)}")
     if isinstance(sources, (str, bytes, os.PathLike)):
         raise QuoteproofError("sources: give a list of files, not one string")
-    if sources:
-        raise QuoteproofError("sources (transcripts or articles to check against besides the corpus) are not "
-                              "supported by this version of quoteproof yet")
     if isinstance(corpus, Corpus):
         return corpus, False
     if corpus is None:
@@ -221,14 +218,24 @@ def _arguments(corpus: Corpus | str | os.PathLike[str] | None, sources: Sequence
     return open_corpus(corpus), True
 
 
-def _judged(document, corpus: Corpus, owned: bool, fail_on: FailOn) -> Report:
-    """Return the Report for one read Document, checked against `corpus` (closed afterwards if `owned`)."""
+def _judged(document, corpus: Corpus, owned: bool, fail_on: FailOn,
+            sources: Sequence[str | os.PathLike[str]] = ()) -> Report:
+    """Return the Report for one read Document, checked against `corpus` (closed afterwards if `owned`) and
+    the transcripts and articles in `sources`, as `check --source` does."""
     from .check import check_document
+    from .corpus import CorpusError
     from .gate import blocks
+    from .sources import SourceError, given_sources
 
     try:
         with corpus._lock:
-            internal = check_document(document, corpus._corpus)
+            if sources:
+                with given_sources([os.fspath(p) for p in sources], corpus._corpus) as given:
+                    internal = check_document(document, corpus._corpus, sources=given.corpus)
+            else:
+                internal = check_document(document, corpus._corpus)
+    except (SourceError, CorpusError) as exc:
+        raise QuoteproofError(str(exc)) from None
     finally:
         if owned:
             corpus.close()
@@ -269,7 +276,7 @@ def check(text: str | bytes, *, format: Format = "txt", corpus: Corpus | str | o
         if owned:
             opened.close()
         raise QuoteproofError(str(exc)) from None
-    return _judged(document, opened, owned, fail_on)
+    return _judged(document, opened, owned, fail_on, sources)
 
 
 def check_file(path: str | os.PathLike[str], *, format: Format | None = None,
@@ -289,4 +296,4 @@ def check_file(path: str | os.PathLike[str], *, format: Format | None = None,
         if owned:
             opened.close()
         raise QuoteproofError(str(exc)) from None
-    return _judged(document, opened, owned, fail_on)
+    return _judged(document, opened, owned, fail_on, sources)

@@ -65,6 +65,7 @@ def quotes(paths: tuple[str, ...], inline_text: str | None, fmt: str) -> None:
 
 
 FAIL_ON = ("misattributed", "drift", "unverified", "never")
+SOURCE_FORMATS = ("auto", "article", "webvtt", "srt", "timed", "official")
 
 
 def _open_corpus(path: str | None):
@@ -108,9 +109,16 @@ def _config(config_path: str | None, no_config: bool):
 @click.option("--config", "config_path", metavar="FILE", help="Settings file (default: nearest .quoteproof.toml "
               "or pyproject.toml [tool.quoteproof] from the working directory up).")
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+@click.option("--source", "source_files", multiple=True, metavar="FILE",
+              help="Also check against this transcript or article, with no corpus set-up (repeatable).")
+@click.option("--source-format", type=click.Choice(SOURCE_FORMATS), default="auto", show_default=True,
+              help="What the --source files are (auto: from their content and extension).")
+@click.option("--speaker", "speakers", multiple=True, metavar="LABEL=NAME",
+              help='Who a --source transcript\'s speaker label is, e.g. "Speaker 2=Priya Natarajan" (repeatable).')
 def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corpus_path: str | None,
           fail_on: str | None, include: tuple[str, ...], exclude: tuple[str, ...], max_bytes: int | None,
-          jobs: int | None, config_path: str | None, no_config: bool) -> None:
+          jobs: int | None, config_path: str | None, no_config: bool, source_files: tuple[str, ...],
+          source_format: str, speakers: tuple[str, ...]) -> None:
     """Check the quotations in PATHS (files, folders, - for stdin) against the corpus."""
     from .batch import BatchResult, ProgressBar, check_files, check_one
     from .check import check_document
@@ -120,25 +128,36 @@ def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corp
 
     if not paths and inline_text is None:
         _fail("nothing to check: give PATH..., - for stdin, or --text")
+    if speakers and not source_files:
+        _fail("--speaker names the speakers of --source transcripts: give --source FILE")
     config = _config(config_path, no_config)
     fmt = fmt or config.format or "text"
     fail_on = fail_on or config.fail_on or "misattributed"
     limit = max_bytes or config.max_bytes or MAX_BYTES_DEFAULT
     corpus_file = corpus_path or config.corpus
+    given = None
     with _open_corpus(corpus_file) as corpus:  # opened here first: a bad corpus is one line, exit 2
         corpus_file = str(corpus.path if corpus_file is None else corpus_file)
+        if source_files:
+            given = _given_sources(source_files, corpus, speakers, source_format)
+        sources = given.corpus if given else None
         result = BatchResult()
         if inline_text is not None:
-            result.reports.append(check_document(document_from_text(inline_text, "<text>"), corpus))
+            result.reports.append(check_document(document_from_text(inline_text, "<text>"), corpus, sources=sources))
         targets = list(walk(paths, include or config.include, exclude or config.exclude))
         for target in [t for t in targets if t.path == "-"]:
-            kind, value = check_one(target, corpus, limit)
+            kind, value = check_one(target, corpus, limit, sources=sources)
             getattr(result, {"report": "reports", "error": "errors", "note": "notes"}[kind]).append(value)
     files = [t for t in targets if t.path != "-"]
     bar = None
     if files and sys.stderr.isatty() and (fmt in ("text", "github") or sys.stdout.isatty()):
         bar = ProgressBar()
-    batch = check_files(files, corpus_file, limit, workers=jobs, progress=bar)
+    try:
+        batch = check_files(files, corpus_file, limit, workers=jobs, progress=bar,
+                            sources_path=given.path if given else None)
+    finally:
+        if given:
+            given.close()
     if bar:
         bar.finish()
     result.reports += batch.reports
@@ -154,6 +173,17 @@ def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corp
     if result.errors:
         sys.exit(2)
     sys.exit(1 if fails(result.reports, fail_on) else 0)
+
+
+def _given_sources(paths: tuple[str, ...], corpus, speakers: tuple[str, ...], source_format: str):
+    """Return the `--source` files stored in a temporary corpus, or fail with one line (exit 2)."""
+    from .corpus import CorpusError
+    from .sources import SourceError, given_sources, speaker_map
+
+    try:
+        return given_sources(paths, corpus, speaker_map(speakers), None if source_format == "auto" else source_format)
+    except (SourceError, CorpusError) as exc:
+        _fail(str(exc))
 
 
 def _emit(reports: list, errors: list[str], fmt: str, fail_on: str) -> None:
@@ -201,18 +231,22 @@ def corpus() -> None:
 
 @corpus.command()
 @click.argument("article")
-@click.option("--publisher", required=True, help="Who published the article.")
-@click.option("--title", required=True, help="The article's headline.")
+@click.option("--publisher", required=True, help="Who published the article (or held the briefing, hearing...).")
+@click.option("--title", required=True, help="The article's headline, or the transcript's title.")
 @click.option("--date", default=None, help="Publication date, YYYY-MM-DD.")
-@click.option("--url", default=None, help="Where the article is.")
+@click.option("--url", default=None, help="Where the article or recording is.")
 @click.option("--corpus", "corpus_path", metavar="DB", required=True, help="Corpus database to add to.")
-def ingest(article: str, publisher: str, title: str, date: str | None, url: str | None, corpus_path: str) -> None:
-    """Add every attributed quotation in ARTICLE to a corpus."""
+@click.option("--format", "source_format", type=click.Choice(SOURCE_FORMATS), default="auto", show_default=True,
+              help="An article, or a transcript's style (auto: from the content and the extension).")
+@click.option("--speaker", "speakers", multiple=True, metavar="LABEL=NAME",
+              help='Who a transcript\'s speaker label is, e.g. "Speaker 2=Priya Natarajan" (repeatable).')
+def ingest(article: str, publisher: str, title: str, date: str | None, url: str | None, corpus_path: str,
+           source_format: str, speakers: tuple[str, ...]) -> None:
+    """Add every attributed quotation in ARTICLE, or every turn of a transcript, to a corpus."""
     import re
 
-    from .corpus import slug
     from .ingest import ingest_document
-    from .models import Source
+    from .sources import SourceError, ingest_transcript, read_source, source_for, speaker_map
     from .transfer import date_problem
 
     if date:
@@ -220,14 +254,23 @@ def ingest(article: str, publisher: str, title: str, date: str | None, url: str 
         if problem:
             _fail(f"--date {date!r} {problem}: give a real day as YYYY-MM-DD")
     try:
-        document = read_document(article)
-    except InputError as exc:
+        mapping = speaker_map(speakers)
+        text, turns = read_source(article, None if source_format == "auto" else source_format)
+    except SourceError as exc:
         _fail(str(exc))
-    source = Source(id=slug(url or f"{publisher} {title}"), publisher=publisher, title=title, date=date, url=url)
+    source = source_for(article, publisher, title, date, url)
     with _open_writable(corpus_path) as db:
-        result = ingest_document(db, document, source)
-    click.echo(f"added {result.added} quote(s), {result.already} already stored, "
-               f"{len(result.skipped)} quotation(s) with no identifiable speaker skipped")
+        if turns is None:
+            from .read import document_from_text, kind_for
+
+            result = ingest_document(db, document_from_text(text, article, kind_for(article)), source)
+            click.echo(f"added {result.added} quote(s), {result.already} already stored, "
+                       f"{len(result.skipped)} quotation(s) with no identifiable speaker skipped")
+            return
+        told = ingest_transcript(db, turns, source, mapping, text=text)
+    people = ", ".join(s.name if label == s.name else f"{label} = {s.name}" for label, s in told.people.items())
+    click.echo(f"added {told.added} turn(s), {told.already} already stored, {told.unnamed} by unnamed speakers; "
+               f"speakers: {people or 'none named'}")
 
 
 @corpus.command("list")
@@ -247,7 +290,8 @@ def list_quotes(corpus_path: str | None, speaker: str | None, limit: int, offset
                 _fail(f"no speaker called {speaker!r} in the corpus")
             speaker_id = found[0].id
         for quote in db.quotes(speaker_id=speaker_id, limit=limit, offset=offset):
-            click.echo(f"{quote.id}  {quote.speaker.name}: “{' '.join(quote.text.split())}”")
+            said = quote.speaker.name if quote.speaker.named else f"{quote.speaker.name} ({quote.context or '—'})"
+            click.echo(f"{quote.id}  {said}: “{' '.join(quote.text.split())}”")
             click.echo(f"                  {quote.source.publisher}, “{quote.source.title}” "
                        f"({quote.source.date or 'undated'})")
 

@@ -411,8 +411,8 @@ def score_alignment(tokens: list[Token], quote: CorpusQuote) -> Scored:
     deleted = sum(op.kind == "del" for op in ops)
     found = drift_changes(ops, tokens, quote.text, original)
     score = 100.0 * matched / max(n_words + deleted, 1)
-    alignment = Alignment(quote=quote, original=window, score=score,
-                          coverage=matched / max(n_words, 1), changes=tuple(found))
+    alignment = Alignment(quote=quote, original=window, score=score, coverage=matched / max(n_words, 1),
+                          changes=tuple(found), start=original[first].start if spanned else 0)
     return Scored(alignment, tuple(ops), cost, n_words, matched, deleted, len(original))
 
 

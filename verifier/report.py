@@ -9,7 +9,7 @@ from collections.abc import Callable
 from .check import FileReport, summary
 from .drift import is_drift
 from .gate import fails, verdict_line
-from .models import Change, Finding
+from .models import Change, Finding, clock
 
 MARKS = {"verified": "✓", "drift": "~", "misattributed": "✗", "unverified": "?"}
 COLOURS = {"verified": "green", "drift": "yellow", "misattributed": "red", "unverified": "cyan"}
@@ -105,8 +105,11 @@ def finding_lines(finding: Finding, style: Style = plain, report: FileReport | N
         if att.name and att.mention and att.mention != att.name:
             credited += f" (“{att.mention}”)"
     lines.append(f"      credited to: {credited}")
+    said_at = f", at {clock(finding.at)}" if finding.at is not None else ""
     if finding.speaker:
-        lines.append(f"      said by:     {finding.speaker} — {_source_line(finding)}")
+        lines.append(f"      said by:     {finding.speaker} — {_source_line(finding)}{said_at}")
+    elif finding.source:  # words a transcript's unnamed speaker said
+        lines.append(f"      source:      {_source_line(finding)}{said_at}")
     drift = [c for c in finding.changes if is_drift(c)]
     if drift:
         draft = " ".join(finding.quotation.text.split())

@@ -777,6 +777,7 @@ class SourceOut(BaseModel):
     title: str
     date: str | None
     url: str | None
+    at: str | None = Field(default=None, description="HH:MM:SS: where in a timed transcript the words were said.")
 
 
 class ChangeOut(BaseModel):

@@ -186,6 +186,7 @@
     let source = "—";
     if (q.source) {
       source = el("span", {}, `${q.source.publisher}, “${q.source.title}” (${q.source.date || "undated"})`);
+      if (q.source.at) source.append(", at ", el("time", { id: "detail-at" }, q.source.at));
       if (q.source.url && /^https?:\/\//i.test(q.source.url)) {
         source.append(" ", el("a", { href: q.source.url, rel: "noreferrer noopener" }, "link"));
       }
