@@ -290,6 +290,11 @@ def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
      "The network was the winner.", "Joel Pollak"),
     ('A former candidate -- John McCain, who lost the 2008 election to Obama -- said the president "offered no'
      ' changes."', "offered no changes.", "John McCain"),
+    # the subject of the clause the quotation is in, after ", while" / ", and"
+    ('Gov. Ada Lind on Monday signed an order, while Mike Huckabee, the former governor, proposed we "wake up and'
+     ' smell the coffee" and left.', "wake up and smell the coffee", "Mike Huckabee"),
+    ('Clinton testified before Congress, and Sen. Ron Johnson (R-Wis.) kept asking her why the department had'
+     ' tied the attack to "spontaneous" protests.', "spontaneous", "Ron Johnson"),
     # a quotation ending its sentence inside the marks ends it: the next sentence has its own subject
     ('Nora Diaz said that "they are going to people." A campaign official later walked back the comments,'
      ' saying that she "had no particular video in mind."', "had no particular video in mind.", None),

@@ -619,6 +619,9 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
     """Return the speaker tag earlier in the sentence: `Reid said the raids should "`, `Cruz continued: "`."""
     for c in range(len(toks) - 1, -1, -1):
         tok = toks[c]
+        if tok.text == _QMARK and c + 2 < len(toks) and _is_cap(toks[c + 1]) and toks[c + 1].text not in lx.STOP_CAPS \
+                and toks[c + 2].text[:1].islower() and not _is_cue(toks[c + 2]):
+            return None  # `While X proclaims "...," Clinton fixates on the "pivot" line`: a new clause, no cue
         n = _phrase_at(toks, c)
         if n and tok.low == "according":
             np = _np_after(text, toks, c + n)
@@ -635,7 +638,7 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
                         return _Cue(np, cue)  # "with Trump reportedly yelling: ..."
                 # a participle speaks for the clause's subject: "Trump hit back, saying ...", "X released
                 # an ad calling it ..."
-                subject = _sentence_subject(text, toks[:c], registry)
+                subject = _clause_subject(text, toks[:c]) or _sentence_subject(text, toks[:c], registry)
                 if subject is not None:
                     return _Cue(subject.np, cue)
                 continue
@@ -666,6 +669,27 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
         if np is not None and (np.kind != "role" or np.mention.split()[-1].lower() in lx.ROLE_NOUNS):
             return _Cue(np, ":")
     return None
+
+
+def _clause_subject(text: str, toks: list[_Tok]) -> _Cue | None:
+    """Return the named subject of the last clause joined by ", while/and/but X ..." before the quotation
+    (`Jindal signed an order, while Mike Huckabee, the former governor, proposed we "..."`), or None."""
+    for k in range(len(toks) - 2, 0, -1):
+        if toks[k].text == _QMARK:
+            return None
+        if toks[k].low in _CLAUSE_JOINS and toks[k - 1].text == ",":
+            np = _np_after(text, toks, k + 1)
+            if np is None or np.kind != "name":
+                return None
+            end = np.start + len(np.mention)
+            verb = _skip_to_verb(toks, next((n for n, t in enumerate(toks) if t.start >= end), len(toks)))
+            if verb < len(toks) and toks[verb].text[:1].islower() and toks[verb].low not in _STOP_AFTER_NP:
+                return _Cue(np, toks[verb].text)
+            return None
+    return None
+
+
+_CLAUSE_JOINS = frozenset("while whereas and but".split())
 
 
 def _sentence_subject(text: str, toks: list[_Tok], registry: _Registry | None = None) -> _Cue | None:
@@ -866,7 +890,7 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         if cue is not None:
             found[i] = cue
         elif left:
-            subject = _sentence_subject(masked, left, registry)
+            subject = _clause_subject(masked, left) or _sentence_subject(masked, left, registry)
             if subject is not None:
                 weak[i] = subject
     # Split quotes and floating quotes take the speaker of a neighbour.

@@ -145,7 +145,11 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
 
 
 def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
-    """Version 3 -> 4: every speaker is found by its surname alone ("Warren" for Elizabeth Warren)."""
+    """Version 3 -> 4: every speaker is found by its surname alone ("Warren" for Elizabeth Warren).
+
+    A development build numbered these surname rows 3 before quotes gained `cues`, so a file it made
+    gets the column here too."""
+    _migrate_2_to_3(conn)
     names: dict[str, list[str]] = {}
     for speaker_id, name in conn.execute("SELECT id, name FROM speakers"):
         names.setdefault(speaker_id, []).append(name)

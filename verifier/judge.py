@@ -19,6 +19,7 @@ from .models import Attribution, Finding, Quotation, Speaker
 from .names import is_body, names_person, parse_name
 
 MIN_MATCHED = 3
+REWRITTEN_CHANGES = 3  # this many changes, with coverage under ACCUSE_COVERAGE: another sentence, not drift
 ACCUSE_COVERAGE = 0.8  # share of the draft's words part of a quote must hold to call them someone else's
 MIN_INFORMATIVE = 2
 STOPWORDS = frozenset(
@@ -214,9 +215,11 @@ def judge(quotation: Quotation, attribution: Attribution | None, tokens: list[To
         notes.append(chosen_credit.note)
     drifted = [c for c in alignment.changes if is_drift(c)]
     whole = chosen.matched >= chosen.original_words  # the draft holds all of the corpus quote's words
-    if chosen_credit.verdict == "wrong" and alignment.coverage < ACCUSE_COVERAGE and not whole:
+    far = alignment.coverage < ACCUSE_COVERAGE and not whole
+    if far and (chosen_credit.verdict == "wrong" or len(drifted) >= REWRITTEN_CHANGES):
         # The draft's own words outweigh what it shares with part of someone else's quote: that is
-        # not evidence that the words are theirs (all of their quote inside the draft is).
+        # not evidence that the words are theirs (all of their quote inside the draft is); and a
+        # sentence with three separate changes and a fifth of its words new is another sentence.
         return Finding(quotation, attribution, "unverified", "warning", score=alignment.score,
                        notes=[f"the closest quote in the corpus, from {quote.speaker.name}, shares only"
                               f" {chosen.matched} of these {chosen.words} words"])
