@@ -154,3 +154,9 @@ def test_words_put_in_another_order_are_one_move_not_an_insertion(corpus):
                               ' are not going to change. We’re of course aware of these concerns," Earnest said.')
     assert (finding.verdict, [c.kind for c in finding.changes]) == ("drift", ["moved"])
     assert finding.changes[0].original == "We’re of course aware of these concerns"
+
+
+def test_a_sentence_rewritten_in_three_places_is_unverified_not_drift(corpus):
+    [finding] = check(corpus, '"We are desperately trying to flee violence in our home towns," Pelosi said.')
+    assert finding.verdict == "unverified"
+    assert any("Nancy Pelosi" in note for note in finding.notes)
