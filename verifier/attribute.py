@@ -36,7 +36,7 @@ from .names import ROLE_WORDS, parse_name, same_person
 
 _ABBREV = (r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|Prof|Rev|St|Jr|Sr|Sec|Atty|Maj"
            r"|Cmdr|Supt|Pres|Calif|Fla|Nev|Ill|Mass|Conn|Penn|Wis|Mich|Minn|Ariz|Tenn|Ky|Va|Ga|Ala|Colo"
-           r"|Okla|Ore|Wash|Ind|Md|Mo|La|Miss|Kan|Neb|Del|Ark|Vt|Wyo)\.")
+           r"|Okla|Ore|Wash|Ind|Md|Mo|La|Miss|Kan|Neb|Del|Ark|Vt|Wyo|Tex|Mont|Nebr|Ida|Wisc|Tenn)\.")
 _TOKEN = re.compile(_ABBREV + r"|(?:[A-Z]\.){2,}|[A-Za-z0-9][\w'’\-]*|[,:;()\u2014\u2013\x01]")
 _PHRASES_BY_FIRST: dict[str, list[list[str]]] = {}
 for _phrase in sorted(lx.CUE_PHRASES, key=lambda p: -len(p.split())):
@@ -322,7 +322,7 @@ def _is_cap(tok: _Tok) -> bool:
 def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = True) -> _NP | None:
     """Return the subject noun phrase that ends right before token `c`."""
     j = c - 1
-    while j >= 0 and (toks[j].low in lx.ADVERBS or toks[j].low.endswith("ly") and not _is_cap(toks[j])):
+    while j >= 0 and (toks[j].low in lx.ADVERBS or toks[j].low.endswith("ly")) and not _is_cap(toks[j]):
         j -= 1
     if j < 0:
         return None
