@@ -290,6 +290,10 @@ def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
      "The network was the winner.", "Joel Pollak"),
     ('A former candidate -- John McCain, who lost the 2008 election to Obama -- said the president "offered no'
      ' changes."', "offered no changes.", "John McCain"),
+    # a capitalised word is never skipped as an adverb; a state's abbreviation does not end the sentence
+    ('Will described Trump as a "caricature of democracy."', "caricature of democracy.", "Will"),
+    ('Sen. Ted Cruz (Tex.) has said that he would "carpet-bomb them into oblivion."',
+     "carpet-bomb them into oblivion.", "Ted Cruz"),
     # the subject of the clause the quotation is in, after ", while" / ", and"
     ('Gov. Ada Lind on Monday signed an order, while Mike Huckabee, the former governor, proposed we "wake up and'
      ' smell the coffee" and left.', "wake up and smell the coffee", "Mike Huckabee"),
