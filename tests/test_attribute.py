@@ -294,6 +294,13 @@ def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
     ('Will described Trump as a "caricature of democracy."', "caricature of democracy.", "Will"),
     ('Sen. Ted Cruz (Tex.) has said that he would "carpet-bomb them into oblivion."',
      "carpet-bomb them into oblivion.", "Ted Cruz"),
+    # a speech noun's content clause, and a paraphrase tagged in the sentence before
+    ('She came under fire over her assertion during the debate that "we are where we need to be" on it.',
+     "we are where we need to be", None),
+    ('Ana Ruiz spoke last. Lies spread fast, she said. Good information wins only when "the truth is sexier'
+     ' than the lie."', "the truth is sexier than the lie.", "Ana Ruiz"),
+    ('Aide Omar Diaz said Monday that Rubio\'s claim that Cruz backs amnesty is "simply not true."',
+     "simply not true.", "Omar Diaz"),
     # the subject of the clause the quotation is in, after ", while" / ", and"
     ('Gov. Ada Lind on Monday signed an order, while Mike Huckabee, the former governor, proposed we "wake up and'
      ' smell the coffee" and left.', "wake up and smell the coffee", "Mike Huckabee"),

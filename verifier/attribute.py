@@ -564,7 +564,9 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
 _INVERTING_RIGHT = frozenset("""said says wrote writes added adds continued explained replied recalled argued
 noted insisted responded countered declared remarked tweeted posted stated warned concluded""".split())
 _PASSIVE = frozenset("was were is are been being".split())
-_NEW_CLAUSE = frozenset("while whereas although though and before after when whereupon".split())
+_SPEECH_NOUNS = frozenset("""assertion assertions claim claims remark remarks comment comments statement words
+promise pledge vow warning insistence argument contention boast quip retort reply answer response""".split())
+_NEW_CLAUSE = frozenset("while whereas and whereupon".split())
 _SPAN_STOP = frozenset("that which who whom whose because but and or so if as when while than what".split())
 
 
@@ -628,6 +630,13 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
             if np is not None:
                 return _Cue(np, "according to")
             continue
+        if tok.low in _SPEECH_NOUNS and c > 0 and toks[-1].low == "that" and len(toks) - c <= 8:
+            # the quotation is the noun's content clause: "her assertion during the debate that "...""
+            owner = toks[c - 1]
+            if owner.low in {"his", "her"}:
+                return _Cue(_NP(owner.text, owner.start, "pronoun"), tok.text)  # "her assertion that "...""
+            if _is_cap(owner) and owner.text.endswith(("'s", "’s")) and owner.text[:-2] not in lx.STOP_CAPS:
+                return _Cue(_NP(owner.text[:-2], owner.start, "name"), tok.text)  # "Clinton's claim that "...""
         if _is_cue(tok) or n:
             cue = text[tok.start:toks[c + max(n, 1) - 1].end]
             if tok.low.endswith("ing") and not n and c > 0:
@@ -917,6 +926,15 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
             found[i] = replace(last_cue[1], via="previous")
         elif i in weak:
             found[i] = replace(weak[i], via="subject")
+        elif sent_of[i] > para_lo:
+            # `..., he said. Good information wins only when "the truth is sexier than the lie."`: the speaker
+            # of the sentence before, in the same paragraph, goes on
+            before = _tokens(masked, _sentence_start(masked, para_lo, sent_of[i] - 1, quote_ends), sent_of[i])
+            comma = next((k for k in range(len(before) - 1, max(-1, len(before) - 6), -1) if before[k].text == ","), -1)
+            if comma >= 0 and any(_is_cue(t) for t in before[comma + 1:]):
+                told = _find_cue_right(masked, before[comma:])  # the sentence ends ", he said."
+                if told is not None and told.np.kind in {"name", "pronoun"}:
+                    found[i] = replace(told, via="previous")
     attr_cache: dict[int, Attribution] = {}
     for i, _q in outer:
         cue = found.get(i)
