@@ -105,6 +105,15 @@ def test_the_drain_after_a_413_is_bounded_in_size(served):
 
 
 @pytest.mark.slow
+def test_a_broken_chunked_body_gets_a_400_problem_document(served):
+    """The server reports a body it cannot frame as the end of the request; the Guard answers it."""
+    _, port = served
+    answer = raw_exchange(port, b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", half_close=True)
+    assert answer.startswith(b"HTTP/1.1 400") and PROBLEM.encode() in answer, answer[:300]
+
+
+@pytest.mark.slow
 def test_a_request_head_left_unfinished_is_cut_off_within_15_s(served):
     _, port = served
     started = time.monotonic()

@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
@@ -152,17 +152,17 @@ TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Metho
 
 async def send_problem(send: Callable[[dict], Awaitable[None]], status: int, detail: str, path: str,
                        headers: Iterable[tuple[bytes, bytes]] = (),
-                       drain: Awaitable[None] | None = None) -> None:
+                       drain: Callable[[], Awaitable[None]] | None = None) -> None:
     """Send a problem-details response straight through ASGI (used before the app runs) and close the
     connection (returns nothing). With `drain`, the answer is sent at once without a length (chunked), so
-    that the response stays open while `drain` is awaited, and ends after it."""
+    that the response stays open while `drain()` runs, and ends after it."""
     body = problem_body(status, TITLES.get(status, "Error"), detail, path)
     length = [] if drain is not None else [(b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", PROBLEM.encode()), *length, (b"connection", b"close"), *headers]})
     await send({"type": "http.response.body", "body": body, "more_body": drain is not None})
     if drain is not None:
-        await drain
+        await drain()
         await send({"type": "http.response.body", "body": b""})
 
 
@@ -213,7 +213,7 @@ class Guard:
 
         async def refuse(status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
             await send_problem(send_with_headers, status, detail, path, headers,
-                               drain=self._drain(receive) if body_pending else None)
+                               drain=partial(self._drain, receive) if body_pending else None)
 
         raw_headers = scope.get("headers") or []
         headers = dict(raw_headers)
@@ -239,8 +239,8 @@ class Guard:
                     if message["type"] == "http.disconnect":
                         # gone, or a body the server could not frame (broken chunked encoding): answer in
                         # case the client is still there; the server drops it otherwise (OSError: ASGI 2.4)
+                        body_pending = False
                         with suppress(OSError):
-                            body_pending = False
                             await refuse(400, "the request body ended before it was whole")
                         return
                     chunk = message.get("body", b"")
