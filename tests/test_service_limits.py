@@ -136,7 +136,7 @@ def test_a_head_over_the_limit_gets_431(served, padding, problem_document):
 
 @pytest.mark.slow
 def test_a_whole_response_arrives_in_one_piece(served):
-    """The head and the body of a response sent whole leave in one write: the client wakes once."""
+    """The head and the body of a response sent whole arrive together: the client's first read has both."""
     _, port = served
     body = json.dumps({"text": GOOD}).encode()
     with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
