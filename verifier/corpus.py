@@ -111,8 +111,8 @@ def surname_rows(speaker_id: str, names: Iterable[str]) -> list[tuple[str, str, 
     rows = []
     for name in names:
         key = surname_key(name)
-        if key:
-            rows.append((key, speaker_id, name.split()[-1], "surname"))
+        if key:  # looked up as speakers_named looks every key up: "smith-jones" -> "smith jones"
+            rows.append((name_key(key), speaker_id, name.split()[-1], "surname"))
     return rows
 
 
