@@ -205,7 +205,9 @@ def test_health_checks_are_answered_while_a_huge_draft_is_checked(seed_db):
         big.join()
         assert answer["summary"]["quotes"] >= 3000
         assert len(waits) >= 5, waits  # the draft took a while
-        assert max(waits) < 0.25, waits
+        # a loop stalled by the draft would hold a health check for seconds (the whole check); a busy
+        # shared machine alone delays one by a few hundred milliseconds at most
+        assert max(waits) < 1.0, waits
         good_answers_are_right(port)
     finally:
         stop_server(process)
