@@ -194,6 +194,7 @@ def test_health_checks_are_answered_while_a_huge_draft_is_checked(seed_db):
         answer: dict = {}
         big = threading.Thread(target=lambda: answer.update(check(port, draft)))
         big.start()
+        started_big = time.monotonic()
         time.sleep(0.1)
         waits = []
         while big.is_alive():
@@ -203,11 +204,12 @@ def test_health_checks_are_answered_while_a_huge_draft_is_checked(seed_db):
             waits.append(time.monotonic() - started)
             time.sleep(0.02)
         big.join()
+        took = time.monotonic() - started_big
         assert answer["summary"]["quotes"] >= 3000
         assert len(waits) >= 5, waits  # the draft took a while
-        # a loop stalled by the draft would hold a health check for seconds (the whole check); a busy
-        # shared machine alone delays one by a few hundred milliseconds at most
-        assert max(waits) < 1.0, waits
+        # a loop stalled by the draft would hold a health check for nearly the whole check; a busy shared
+        # machine slows the checks and the health checks alike, so the bound is a share of the draft's time
+        assert max(waits) < max(0.25, took / 3), (took, waits)
         good_answers_are_right(port)
     finally:
         stop_server(process)
