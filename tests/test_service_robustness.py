@@ -11,7 +11,10 @@ memory flat; a huge draft being checked does not hold up health checks.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -302,3 +305,34 @@ def test_a_head_trickled_past_the_limit_is_refused(server):
         answer = read_until_closed(connection)
     assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
     good_answers_are_right(port)
+
+
+def serve_command(seed_db, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `quoteproof serve` expected to refuse to start; return what it printed and its status."""
+    return subprocess.run([sys.executable, "-m", "verifier", "serve", "--corpus", str(seed_db), *args],
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=60)
+
+
+def test_a_second_server_on_a_port_in_use_is_refused_and_the_first_keeps_its_token(seed_db):
+    process, base = start_server(seed_db, "--no-access-log", "--token", "s3cret")
+    try:
+        second = serve_command(seed_db, "--port", base.rsplit(":", 1)[1])
+        assert second.returncode == 2
+        assert second.stderr.strip().endswith("address already in use") and "Traceback" not in second.stderr
+        for _ in range(6):  # every request still reaches the server that wants the token
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{base}/v1/speakers", timeout=10)
+            assert refused.value.code == 401
+    finally:
+        stop_server(process)
+
+
+@pytest.mark.parametrize("args, env, message", [
+    (["--token", ""], {}, "--token is empty"),  # `--token "$QUOTEPROOF_TOKEN"` with the variable unset
+    (["--token", "  "], {}, "--token is empty"),
+    (["--host", "999.1.1.1"], {}, "cannot listen on 999.1.1.1:8000"),
+])
+def test_serve_refuses_a_setting_it_cannot_honour_in_one_line(seed_db, args, env, message):
+    result = serve_command(seed_db, *args, env=env)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr

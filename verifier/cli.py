@@ -503,14 +503,17 @@ def serve(host: str, port: int, corpus_path: str | None, token: str | None, max_
     from dataclasses import replace
 
     from .corpus import CorpusError
-    from .service import Settings, run
+    from .service import ServeError, Settings, run
 
+    if token is not None and not token.strip():
+        _fail("--token is empty (is QUOTEPROOF_TOKEN set to nothing?): give a token, or leave the option out"
+              " to serve without one")
     # the options win; QUOTEPROOF_BODY_TIMEOUT and QUOTEPROOF_HEADER_TIMEOUT tune the rest
     settings = replace(Settings.from_env(), corpus=corpus_path, token=token or None, max_body=max_body,
                        cors_origins=cors_origins, cache_size=cache_size)
     try:
         run(settings, host=host, port=port, workers=workers, access_log=access_log)
-    except CorpusError as exc:
+    except (CorpusError, ServeError) as exc:
         _fail(str(exc))
 
 

@@ -15,12 +15,14 @@ the body is read whole), 422 for a body that is not what the schema says.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import hmac
 import html
 import json
 import logging
 import os
+import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
@@ -811,10 +813,36 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
     path = settings.corpus or str(default_corpus_path())  # build the default corpus once, before any worker
     Corpus.open(path, readonly=True).close()
     settings = replace(settings, corpus=path)
+    if port:
+        check_free(host, port)
     if host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
         log.warning("serving on %s without a token: anyone who can reach it can use /v1 (set --token)", host)
     os.environ.update(settings.to_env())
     server(settings, host, port, workers, access_log).serve()
+
+
+class ServeError(Exception):
+    """The service cannot start (the message is one line for the user)."""
+
+
+def check_free(host: str, port: int) -> None:
+    """Return when `host:port` can be listened on; raise ServeError when another process holds it or the
+    address is not one of this machine's. Granian's workers share their socket (SO_REUSEPORT), which would
+    let a second server quietly take half the requests of a first one, its token or not."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {exc}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # a port in TIME_WAIT is free to take; one another process listens on is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            in_use = exc.errno == errno.EADDRINUSE
+            reason = "address already in use" if in_use else (exc.strerror or str(exc))
+            raise ServeError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 def server(settings: Settings, host: str, port: int, workers: int, access_log: bool) -> Any:
@@ -840,4 +868,5 @@ def server(settings: Settings, host: str, port: int, workers: int, access_log: b
     )
 
 
-__all__ = ["Checker", "CorpusError", "Settings", "app_from_env", "create_app", "decision", "run", "server"]
+__all__ = ["Checker", "CorpusError", "ServeError", "Settings", "app_from_env", "check_free", "create_app", "decision",
+           "run", "server"]
