@@ -294,6 +294,9 @@ def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
     ('Will described Trump as a "caricature of democracy."', "caricature of democracy.", "Will"),
     ('Sen. Ted Cruz (Tex.) has said that he would "carpet-bomb them into oblivion."',
      "carpet-bomb them into oblivion.", "Ted Cruz"),
+    # a fuller name than the text's earlier mention is kept; a document credits whoever it is from
+    ('Sen. Reid spoke first. Ron Reid, a pastor, told agents to "back off."', "back off.", "Ron Reid"),
+    ('"We will win," according to a statement from Nora Diaz.', "We will win,", "Nora Diaz"),
     # a speech noun's content clause, and a paraphrase tagged in the sentence before
     ('She came under fire over her assertion during the debate that "we are where we need to be" on it.',
      "we are where we need to be", None),

@@ -436,6 +436,7 @@ def _relative_clause_subject(text: str, toks: list[_Tok], s: int) -> _NP | None:
     return None
 
 
+_SOURCE_OF = re.compile(r"\b(?:from|by)\s+((?:[A-Z][\w'’.\-]*\s+){0,3}[A-Z][\w'’\-]*)\s*$")
 _PREPOSITIONS = frozenset("in at on from for with to of by about under over near after before during".split())
 
 
@@ -460,6 +461,11 @@ def _np_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
                 break  # "A Clinton campaign official | later walked back": the phrase ends at its head
         if k == i + 1:
             return None
+        if k + 1 < len(toks) and toks[k].low in {"from", "by"} and toks[k - 1].low in lx.DOCUMENT_NOUNS \
+                and _is_cap(toks[k + 1]):
+            k += 1  # "a statement from Nancy Pelosi": the document and whose it is
+            while k < len(toks) and _is_cap(toks[k]):
+                k += 1
         return _NP(text[tok.start:toks[k - 1].end], tok.start, "role")
     if _is_cap(tok) and tok.text not in lx.STOP_CAPS:
         k = i
@@ -1026,6 +1032,10 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
     words = mention.replace("\u00a0", " ").split()
     if not words:
         return None
+    source = _SOURCE_OF.search(mention)
+    if source and (words[0].lower() in lx.DETERMINERS or np.kind == "role"):
+        # "a statement from Pelosi", "an email by her aide Ana Ruiz": whoever it is from
+        return _resolve_name(_NP(source.group(1), np.start + source.start(1), "name"), registry, masked)
     if words[0].lower() in lx.DETERMINERS or np.kind == "role":
         head = words[-1]
         if head.lower() in lx.ROLE_NOUNS and head.lower() not in lx.INSTITUTION_HEADS:
@@ -1045,9 +1055,9 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
         if w.lower() in lx.ROLE_NOUNS and k + 1 < len(words) and words[k + 1][:1].isupper():
             _, name = _split_titles(words[k + 1:])
     person = registry.lookup(name)
-    if person is not None:
+    if person is not None and len(person.name.split()) >= len(name):
         return person.name
-    return " ".join(name) if name else None
+    return " ".join(name) if name else None  # the mention says more than the text's earlier name ("Ron Reid")
 
 
 def _nested(text: str, q: Quotation, parent: Quotation, registry: _Registry, masked: str) -> Attribution | None:
