@@ -1055,9 +1055,9 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
         if w.lower() in lx.ROLE_NOUNS and k + 1 < len(words) and words[k + 1][:1].isupper():
             _, name = _split_titles(words[k + 1:])
     person = registry.lookup(name)
-    if person is not None and len(person.name.split()) >= len(name):
+    if person is not None and (parse_name(person.name).given or not parse_name(" ".join(name)).given):
         return person.name
-    return " ".join(name) if name else None  # the mention says more than the text's earlier name ("Ron Reid")
+    return " ".join(name) if name else None  # given names the text's earlier "Sen. Reid" lacked: "Ron Reid"
 
 
 def _nested(text: str, q: Quotation, parent: Quotation, registry: _Registry, masked: str) -> Attribution | None:
