@@ -160,3 +160,12 @@ def test_a_sentence_rewritten_in_three_places_is_unverified_not_drift(corpus):
     [finding] = check(corpus, '"We are desperately trying to flee violence in our home towns," Pelosi said.')
     assert finding.verdict == "unverified"
     assert any("Nancy Pelosi" in note for note in finding.notes)
+
+
+def test_the_report_marks_the_changed_word_not_the_same_letters_inside_another(corpus):
+    from verifier.report import to_text
+
+    report = check_document(document_from_text('"getting reformed passed, and not easing up in enforcement,"'
+                                               ' Obama said.'), corpus)
+    text = to_text([report])
+    assert "up *in* enforcement" in text and "eas*in*g" not in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 
 from .check import FileReport, summary
@@ -46,14 +47,20 @@ def _source_line(finding: Finding) -> str:
 
 def _mark(text: str, parts: list[str], style: Style, colour: str) -> str:
     """Return `text` with each changed part highlighted (bold colour on a terminal, *stars* otherwise)."""
-    out = text
-    for part in parts:
-        if part and part in out:
-            styled = style(part, fg=colour, bold=True)
-            if styled == part:
-                styled = f"*{part}*"
-            out = out.replace(part, styled, 1)
-    return out
+    out: list[str] = []
+    pos = 0
+    for part in parts:  # in the order the changes come, each a whole word or words (not the "a" of "and")
+        if not part:
+            continue
+        word = re.compile(rf"(?<!\w){re.escape(part)}(?!\w)")
+        found = word.search(text, pos) or word.search(text)
+        if found is None or found.start() < pos:
+            continue
+        styled = style(part, fg=colour, bold=True)
+        out += [text[pos:found.start()], styled if styled != part else f"*{part}*"]
+        pos = found.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def describe_change(change: Change) -> tuple[str, str]:

@@ -58,8 +58,12 @@
     let pos = 0;
     for (const part of parts) {
       if (!part.text) continue;
-      let i = text.indexOf(part.text, pos);
-      if (i < 0) i = text.indexOf(part.text);
+      // a whole word or words, in the order the changes come (not the "a" of "and"), as the text report marks
+      const word = new RegExp(`(?<![\\p{L}\\p{N}_])${part.text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}_])`, "gu");
+      word.lastIndex = pos;
+      let found = word.exec(text);
+      if (!found) { word.lastIndex = 0; found = word.exec(text); }
+      const i = found ? found.index : -1;
       if (i < pos) continue;
       if (i > pos) out.push(document.createTextNode(text.slice(pos, i)));
       out.push(el(part.tag, { class: part.cls, title: part.label }, part.text));
