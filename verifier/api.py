@@ -285,7 +285,7 @@ def check_file(path: str | os.PathLike[str], *, format: Format | None = None,
     """Return the Report for one draft file, read as `quoteproof check PATH` reads it.
 
     The format comes from the file name (.md, .html, .docx, else plain text) unless given; files over
-    `max_bytes` (default 10 MB) are refused. Raises QuoteproofError for input it cannot use.
+    `max_bytes` (default 10 MiB) are refused. Raises QuoteproofError for input it cannot use.
     """
     from .read import MAX_BYTES_DEFAULT, InputError, read_document
 

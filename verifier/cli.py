@@ -103,7 +103,7 @@ def _config(config_path: str | None, no_config: bool):
               help="Only files matching these globs inside folders (repeatable) [default: *.md *.html *.txt …].")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files or folders matching (repeatable).")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
-              help="Refuse files larger than this [default: 10000000].")
+              help="Refuse files larger than this, in bytes [default: 10485760, 10 MiB].")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for folders [default: all cores].")
 @click.option("--config", "config_path", metavar="FILE", help="Settings file (default: nearest .quoteproof.toml "

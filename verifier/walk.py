@@ -81,6 +81,7 @@ def matches(relpath: str, patterns: Iterable[str]) -> bool:
 
 def walk(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[Target]:
     """Yield a Target for each file to check, in the order named (folders sorted inside)."""
+    default = not tuple(include)  # the draft suffixes, in any case (Story.DOCX, NOTES.TXT)
     include = tuple(include) or DEFAULT_INCLUDE
     exclude = tuple(exclude)
     for path in paths:
@@ -97,7 +98,8 @@ def walk(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[st
             for name in sorted(files):
                 rel = rel_root + name
                 # "~$name.docx" is the lock file Word keeps beside a document while it is open
-                if name.startswith((".", "~$")) or not matches(rel, include) or matches(rel, exclude):
+                wanted = name.lower().endswith(DRAFT_SUFFIXES) if default else matches(rel, include)
+                if name.startswith((".", "~$")) or not wanted or matches(rel, exclude):
                     continue
                 yield Target(os.path.join(root, name), False)
 
