@@ -517,6 +517,10 @@ def serve(host: str, port: int, corpus_path: str | None, token: str | None, max_
         _fail(str(exc))
 
 
+# click 8.2+ raises this for a group called with no command (8.1 printed the help itself)
+_NO_ARGS_IS_HELP: type[Exception] | tuple = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def _corpus_named(args: list[str]) -> str:
     """Return the --corpus value in a command line, or the default corpus's path."""
     for i, arg in enumerate(args):
@@ -533,14 +537,25 @@ def _corpus_named(args: list[str]) -> str:
 
 
 def main() -> None:
-    """Run the CLI; usage errors exit 2 with one line, never a traceback.
+    """Run the CLI; usage errors exit 2 with one line (click's usage block left out), never a traceback.
 
     Returns nothing: always ends the process. Anything unexpected (a bug, a
     corrupted database, a full disk) becomes one `quoteproof: ...` line on
     stderr and exit status 2; QUOTEPROOF_TRACEBACK=1 shows the traceback instead.
     """
     try:
-        cli.main(standalone_mode=True)  # click turns its own errors into one line and exit 2
+        code = cli.main(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except _NO_ARGS_IS_HELP as exc:  # `quoteproof` alone: the help, as --help shows it
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        sys.exit(0)
+    except click.UsageError as exc:  # a usage mistake: one line, naming where the help is
+        where = exc.ctx.command_path if exc.ctx else "quoteproof"
+        _fail(f"{' '.join(exc.format_message().split())} (see `{where} --help`)")
+    except click.ClickException as exc:
+        _fail(" ".join(exc.format_message().split()))
+    except click.exceptions.Abort:
+        sys.exit(130)
     except KeyboardInterrupt:
         sys.exit(130)
     except MemoryError:
