@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -170,6 +171,15 @@ def _claims_to_unpack_huge() -> bytes:
     return bytes(data)
 
 
+def _without(member: str = "", content_types: bytes | None = None) -> bytes:
+    """A good .docx with one member removed, or with its [Content_Types].xml replaced."""
+    good = zipfile.ZipFile(io.BytesIO(make_docx([VERIFIED], footnotes=[VERIFIED])))
+    members = {info.filename: good.read(info) for info in good.infolist() if info.filename != member}
+    if content_types is not None:
+        members["[Content_Types].xml"] = content_types
+    return _zip(**{name.replace("/", "__"): data for name, data in members.items()})
+
+
 GOOD = make_docx([LEDE, [["Who", "Said"], ["Earnest", VERIFIED]], MISATTRIBUTED], footnotes=[VERIFIED],
                  comments={0: "quoteproof: ignore drift -- checked"})
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
@@ -184,6 +194,10 @@ BAD = {
     "damaged-xml": (_damaged(), "damaged Word document"),
     "no-text": (make_docx(["", "  "]), "no text in the Word document"),
     "zip-bomb": (_claims_to_unpack_huge(), "unpacks to 3,2"),
+    "footnotes-missing": (_without("word/footnotes.xml"), "damaged Word document (a part it names is missing"),
+    "content-types-malformed": (_without(content_types=b'<?xml version="1.0"?><Types xmlns="http://schemas.'
+                                                       b'openxmlformats.org/package/2006/content-types"><Nonsense/>'
+                                                       b'</Types>'), "damaged Word document"),
 }
 
 

@@ -206,8 +206,15 @@ def word_text(data: bytes, path: str) -> tuple[WordText, dict[str, str]]:
     no_document = f"{path}: not a Word document (a zip file with no word/document.xml)"
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError):  # KeyError: no officeDocument relationship in the package
+    except PackageNotFoundError:
         raise InputError(no_document) from None
+    except KeyError as exc:  # no officeDocument relationship, or a part the package names is missing
+        detail = str(exc).strip("'\"")
+        missing = detail and "officeDocument" not in detail  # no main document at all: not a Word document
+        raise InputError(f"{path}: damaged Word document (a part it names is missing: {detail})" if missing
+                         else no_document) from None
+    except (AttributeError, TypeError) as exc:  # python-docx on a malformed [Content_Types].xml
+        raise InputError(_damaged(path, exc)) from None
     except ValueError as exc:  # python-docx: "file '...' is not a Word file, content type is ..."
         raise InputError(f"{path}: not a Word document ({' '.join(str(exc).split())[:200]})") from None
     except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required for extraction"
