@@ -297,6 +297,9 @@ def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
     # a fuller name than the text's earlier mention is kept; a document credits whoever it is from
     ('Sen. Reid spoke first. Ron Reid, a pastor, told agents to "back off."', "back off.", "Ron Reid"),
     ('"We will win," according to a statement from Nora Diaz.', "We will win,", "Nora Diaz"),
+    # an indefinite description is someone the text has not named
+    ('Senator Ana Diaz, a Democrat, spoke. The mood was "rattled," one Democrat familiar with the talks said.',
+     "rattled,", None),
     # a speech noun's content clause, and a paraphrase tagged in the sentence before
     ('She came under fire over her assertion during the debate that "we are where we need to be" on it.',
      "we are where we need to be", None),

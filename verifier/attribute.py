@@ -436,6 +436,7 @@ def _relative_clause_subject(text: str, toks: list[_Tok], s: int) -> _NP | None:
     return None
 
 
+_INDEFINITE = frozenset("a an one another some several two three".split())
 _SOURCE_OF = re.compile(r"\b(?:from|by)\s+((?:[A-Z][\w'’.\-]*\s+){0,3}[A-Z][\w'’\-]*)\s*$")
 _PREPOSITIONS = frozenset("in at on from for with to of by about under over near after before during".split())
 
@@ -1039,6 +1040,8 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
     if words[0].lower() in lx.DETERMINERS or np.kind == "role":
         head = words[-1]
         if head.lower() in lx.ROLE_NOUNS and head.lower() not in lx.INSTITUTION_HEADS:
+            if words[0].lower() in _INDEFINITE:
+                return None  # "one Democrat familiar with the talks", "a spokesman": someone not yet named
             person = registry.described(words[1:] if words[0].lower() in lx.DETERMINERS else words, np.start)
             return person.name if person else None
         if head[:1].isupper() or head.lower() in lx.INSTITUTION_HEADS:
