@@ -1024,6 +1024,8 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
         person = registry.recent(np.start, gender, masked)
         return person.name if person else None
     if np.kind == "span":
+        if mention.split()[0] in _INDEFINITE:  # lower-case "one Democrat familiar with ...": no one named
+            return None
         hint = _NP(np.name_hint or "", np.start, "name")
         if hint.mention.split()[0].lower() in lx.DETERMINERS or hint.mention[:1].islower():
             hint.kind = "role"
