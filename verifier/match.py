@@ -504,7 +504,7 @@ def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] 
 
 
 FRAGMENT_WORDS = (3, 8)  # a short fragment credited to a corpus speaker is looked for among their quotes
-FEW_QUOTES = 400  # a speaker with this many quotes or fewer is read whole; more go through the index
+FEW_QUOTES = 100  # a speaker with this many quotes or fewer is read whole; more go through the index
 
 
 def near_fragment(scored: Scored) -> bool:
