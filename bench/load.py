@@ -242,7 +242,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of measured load (default 30)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring (default 3)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent connections (default 20)")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
     parser.add_argument("--max-requests", type=int, default=200_000, help="stop after this many (default 200000)")
     parser.add_argument("--drafts", default="unique",
                         help="'unique' (every draft new: the cache never answers) or N distinct drafts cycled")

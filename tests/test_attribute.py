@@ -280,7 +280,47 @@ def test_according_to_after_a_speaker_tag_names_who_relayed_the_words():
     ('Drivers passed a sign in Corona, which read, "Vote for the park."', "Vote for the park.", None),
     ('"Campaigns are short of money" but must advertise, says Evan Tracey, a consultant.',
      "Campaigns are short of money", "Evan Tracey"),
+    # a headline's label, a passive's agent after the quotation, a surname that is also a verb
+    ("De Blasio: Trust Bratton on security, not 'blowhard' Trump.", "blowhard", "De Blasio"),
+    ('The feature has been called "strategic ambiguity" by Joshua Hendrick, a professor.', "strategic ambiguity",
+     "Joshua Hendrick"),
+    ('"We have assessed this deal," Read said.', "We have assessed this deal,", "Read"),
+    # "X of Body observed", "X, who ... Y -- said": the person, not the body or the relative clause's object
+    ('As Joel Pollak of Breitbart California observed, the stage won:\n\n"The network was the winner."',
+     "The network was the winner.", "Joel Pollak"),
+    ('A former candidate -- John McCain, who lost the 2008 election to Obama -- said the president "offered no'
+     ' changes."', "offered no changes.", "John McCain"),
+    # a capitalised word is never skipped as an adverb; a state's abbreviation does not end the sentence
+    ('Will described Trump as a "caricature of democracy."', "caricature of democracy.", "Will"),
+    ('Sen. Ted Cruz (Tex.) has said that he would "carpet-bomb them into oblivion."',
+     "carpet-bomb them into oblivion.", "Ted Cruz"),
+    # a fuller name than the text's earlier mention is kept; a document credits whoever it is from
+    ('Sen. Reid spoke first. Ron Reid, a pastor, told agents to "back off."', "back off.", "Ron Reid"),
+    ('"We will win," according to a statement from Nora Diaz.', "We will win,", "Nora Diaz"),
+    # an indefinite description is someone the text has not named
+    ('Senator Ana Diaz, a Democrat, spoke. The mood was "rattled," one Democrat familiar with the talks said.',
+     "rattled,", None),
+    # a speech noun's content clause, and a paraphrase tagged in the sentence before
+    ('She came under fire over her assertion during the debate that "we are where we need to be" on it.',
+     "we are where we need to be", None),
+    ('Ana Ruiz spoke last. Lies spread fast, she said. Good information wins only when "the truth is sexier'
+     ' than the lie."', "the truth is sexier than the lie.", "Ana Ruiz"),
+    ('Aide Omar Diaz said Monday that Rubio\'s claim that Cruz backs amnesty is "simply not true."',
+     "simply not true.", "Omar Diaz"),
+    # the subject of the clause the quotation is in, after ", while" / ", and"
+    ('Gov. Ada Lind on Monday signed an order, while Mike Huckabee, the former governor, proposed we "wake up and'
+     ' smell the coffee" and left.', "wake up and smell the coffee", "Mike Huckabee"),
+    ('Clinton testified before Congress, and Sen. Ron Johnson (R-Wis.) kept asking her why the department had'
+     ' tied the attack to "spontaneous" protests.', "spontaneous", "Ron Johnson"),
+    # a quotation ending its sentence inside the marks ends it: the next sentence has its own subject
+    ('Nora Diaz said that "they are going to people." A campaign official later walked back the comments,'
+     ' saying that she "had no particular video in mind."', "had no particular video in mind.", None),
 ])
 def test_role_words_relative_which_and_a_sentence_running_on_after_the_quotation(text, quote, name):
     found = dict(credits(text))[quote]
     assert (found.name if found else None) == name
+
+
+def test_a_credit_inside_a_title_case_headline_is_marked_weak():
+    [(_, attribution)] = credits('Singer Ana Lopez Got Real About Being Called "A Real Woman"\n\nShe spoke on Monday.')
+    assert attribution.via == "headline"

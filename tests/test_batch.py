@@ -317,6 +317,13 @@ def test_walk_skips_hidden_and_build_folders(drafts):
     assert names == ["a-verified.md", "b-reworded.html", "c-wrong.txt", "photo.md", "sub/d-unknown.md"]
 
 
+def test_walk_takes_draft_suffixes_in_any_case(tmp_path):
+    folder = write(tmp_path / "d", {"Story.MD": VERIFIED, "NOTES.TXT": VERIFIED, "page.Html": VERIFIED,
+                                    "photo.JPG": "x"})
+    names = [Path(t.path).name for t in walk([str(folder)])]
+    assert names == ["NOTES.TXT", "Story.MD", "page.Html"]
+
+
 # ---------------------------------------------------------------- as a user runs it
 
 def test_installed_command_over_a_folder_via_subprocess(tmp_path):

@@ -42,7 +42,7 @@ def test_json_has_exactly_the_contract_keys(runner):
     assert set(quote) == {"text", "line", "column", "end_line", "end_column", "attribution", "verdict",
                           "severity", "speaker", "source", "original", "score", "drift", "notes"}
     assert set(quote["attribution"]) >= {"name", "mention", "cue"}
-    assert set(quote["source"]) == {"publisher", "title", "date", "url"}
+    assert set(quote["source"]) == {"publisher", "title", "date", "url", "at"}
     assert (quote["verdict"], quote["severity"], quote["speaker"]) == ("misattributed", "error", "Josh Earnest")
     assert doc["summary"] == {"files": 1, "quotes": 1, "verified": 0, "drift": 0, "misattributed": 1,
                               "unverified": 0}
@@ -186,3 +186,18 @@ def test_ingest_refuses_an_impossible_date_in_one_line(runner, tmp_path, date, p
     assert result.exit_code == 2
     assert problem in result.output and "Traceback" not in result.output
     assert not (tmp_path / "c.db").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["check", "--bogus", "x"], "No such option '--bogus'"),
+    (["nosuch"], "No such command 'nosuch'"),
+    (["check", "--fail-on", "sometimes", "x.md"], "Invalid value for '--fail-on'"),
+])
+def test_a_usage_mistake_is_one_line_naming_the_help(args, message):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "verifier", *args], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("quoteproof: ") and message in result.stderr and "--help" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

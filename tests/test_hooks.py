@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from wordmaker import make_docx
 
 ROOT = Path(__file__).resolve().parents[1]
 MISATTRIBUTED = '# Raids\n\n"We\'re of course aware of these concerns," Reid said.\n'
@@ -25,7 +26,19 @@ def test_hook_manifest_declares_the_hook():
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "quoteproof"
     assert hook["language"] == "python"
-    assert set(hook["types_or"]) == {"markdown", "html", "plain-text"}
+    assert hook["types"] == ["file"]
+
+
+@pytest.mark.parametrize("name, taken", [
+    ("story.md", True), ("story.MARKDOWN", True), ("page.html", True), ("page.htm", True), ("notes.txt", True),
+    ("notes.text", True), ("story.docx", True), ("Story.DOCX", True),
+    ("story.doc", False), ("story.docx.bak", False), ("photo.png", False), ("setup.py", False),
+])
+def test_hook_takes_drafts_by_file_name(name, taken):
+    import re
+
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert bool(re.search(hook["files"], name)) is taken
     assert hook["entry"] == "quoteproof check" and hook.get("pass_filenames", True)
 
 
@@ -51,19 +64,21 @@ def hook_repo(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("draft, status", [(MISATTRIBUTED, 1), (CORRECT, 0)])
+@pytest.mark.parametrize("name, draft, status", [
+    ("story.md", MISATTRIBUTED, 1), ("story.md", CORRECT, 0),
+    ("story.docx", make_docx(MISATTRIBUTED.splitlines()[2:]), 1)], ids=["md-misattributed", "md-correct", "docx"])
 def test_pre_commit_try_repo_blocks_a_misattribution_and_passes_a_correct_draft(
-        hook_repo, tmp_path, tmp_path_factory, draft, status):
+        hook_repo, tmp_path, tmp_path_factory, name, draft, status):
     newsroom = tmp_path / "newsroom"
     newsroom.mkdir()
     git(newsroom, "init", "-q")
-    (newsroom / "story.md").write_text(draft)
-    git(newsroom, "add", "story.md")
+    (newsroom / name).write_bytes(draft if isinstance(draft, bytes) else draft.encode())
+    git(newsroom, "add", name)
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path_factory.getbasetemp() / "pre-commit-home"),
            "QUOTEPROOF_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
     env.pop("VIRTUAL_ENV", None)
     result = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "quoteproof",
-                             "--files", "story.md", "--verbose"],
+                             "--files", name, "--verbose"],
                             cwd=newsroom, env=env, capture_output=True, text=True, timeout=900)
     output = result.stdout + result.stderr
     assert result.returncode == status, output

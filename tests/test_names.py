@@ -92,6 +92,7 @@ PEOPLE = {
     "Jeh Castellano": "The border agency will publish the detention figures every month from now on",
     "Amy Chen": "The laboratory found no trace of the compound in the river samples this year",
     "Nancy Pellegrino": "We will not accept a budget that cuts the school lunch programme again",
+    "Ana Smith-Jones": "The ferry timetable will change in March to add two late sailings each night",
 }
 
 
@@ -153,6 +154,7 @@ def test_imported_speakers_are_found_by_surname(imported_db):
         assert [s.name for s in people_named(corpus, "Sen. Warrick")] == ["Elizabeth Warrick"]
         assert [s.name for s in people_named(corpus, "Castellano")] == ["Jeh Castellano"]
         assert people_named(corpus, "Ron Castellano") == []
+        assert [s.name for s in people_named(corpus, "Ms. Smith-Jones")] == ["Ana Smith-Jones"]
 
 
 def test_a_corpus_from_before_surname_lookups_gains_them_when_opened(imported_db, tmp_path):
@@ -163,7 +165,7 @@ def test_a_corpus_from_before_surname_lookups_gains_them_when_opened(imported_db
     shutil.copy(imported_db, old)
     with sqlite3.connect(old) as conn:
         conn.execute("DELETE FROM aliases WHERE kind='surname'")
-        conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+        conn.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
     with Corpus.open(old) as corpus:
         assert [s.name for s, how in corpus.speakers_named("Warrick")] == ["Elizabeth Warrick"]
-        assert corpus.meta("schema_version") == "3"
+        assert corpus.meta("schema_version") == "4"

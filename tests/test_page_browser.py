@@ -232,6 +232,9 @@ def test_decision_leaves_out_accepted_findings_and_names_the_threshold(page: Pag
      ["deleted: “immigration” left out, with no ellipsis"]),
     ('"We have made contact with the entire Department of Homeland Security," Reid said.',
      ["spelling: “We have” where the original says “We’ve”", "inserted: “entire” is not in the original"]),
+    ('"The enforcement strategy and priorities that the administration has articulated are not going to change.'
+     ' We’re of course aware of these concerns," Earnest said.',
+     ["moved: “We’re of course aware of these concerns” is in the original, in another place"]),
 ])
 def test_each_change_is_worded_as_the_text_report_words_it(page: Page, seed_db, draft: str, wording: list[str]):
     check_draft(page, draft + "\n")
@@ -310,3 +313,79 @@ def test_screenshot_of_the_page_with_a_dropped_negation_selected(page: Page):
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+WORD_PARAGRAPHS = ["WASHINGTON \u2014 The White House stood by its deportation raids on Friday.",
+                   "Democrats in Congress pressed the administration all week.",
+                   "Pelosi said the administration should \u201cback off\u201d the raids."]
+
+
+def expect_word_finding(page: Page) -> None:
+    mark = page.locator("#marked mark.q")
+    expect(mark).to_have_count(1)
+    expect(mark).to_have_attribute("data-verdict", "misattributed")
+    expect(mark).to_have_text("back off")
+    expect(page.locator("#marked")).to_contain_text("paragraph 3:")
+    expect(page.locator("#decision")).to_have_text("block")
+    mark.click()
+    expect(page.locator("#detail-speaker")).to_have_text("Harry Reid")
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_a_word_document_dropped_on_the_page_shows_its_finding(page: Page):
+    import base64
+
+    from wordmaker import make_docx
+
+    dropped = page.evaluate_handle(
+        """(b64) => {
+             const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+             const transfer = new DataTransfer();
+             transfer.items.add(new File([bytes], "story.docx"));
+             return transfer;
+           }""", base64.b64encode(make_docx(WORD_PARAGRAPHS)).decode())
+    page.dispatch_event("#draft", "drop", {"dataTransfer": dropped})
+    expect_word_finding(page)
+
+
+def test_a_word_document_picked_with_the_file_picker_shows_its_finding(page: Page, tmp_path):
+    from wordmaker import write_docx
+
+    page.set_input_files("#file", str(write_docx(tmp_path / "story.docx", WORD_PARAGRAPHS)))
+    expect_word_finding(page)
+
+
+def test_a_markdown_file_picked_goes_into_the_box_as_markdown(page: Page, tmp_path):
+    draft = tmp_path / "story.md"
+    draft.write_text("# Raids\n\n" + WORD_PARAGRAPHS[2] + "\n")
+    page.set_input_files("#file", str(draft))
+    expect(page.locator("#marked mark.q")).to_have_count(1)
+    expect(page.locator("#draft")).to_have_value(draft.read_text())
+    expect(page.locator("#format")).to_have_value("md")
+
+
+def test_the_page_shows_when_a_transcript_said_the_words(browser: Browser, seed_db, tmp_path):
+    import shutil
+
+    from verifier.sources import ingest_transcript, read_source, source_for
+
+    db = tmp_path / "with-transcript.db"
+    shutil.copy(seed_db, db)
+    example = Path(__file__).resolve().parent.parent / "examples" / "transcripts" / "water-board.vtt"
+    _, turns = read_source(str(example))
+    with Corpus.open(db) as corpus:
+        ingest_transcript(corpus, turns, source_for(str(example), "Riverton TV", "Water board meeting",
+                                                    url="https://video.example/water-board"))
+    process, base = start_server(db, "--no-access-log")
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(base + "/")
+        check_draft(page, 'Commissioner Delia Marsh said the crews "found 24 leaks in a single block."')
+        page.locator("#marked mark.q").nth(0).click()
+        expect(page.locator("#detail-speaker")).to_have_text("Delia Marsh")
+        expect(page.locator("#detail-at")).to_have_text("00:12:35")
+        expect(page.locator("#detail-source a")).to_have_attribute("href", "https://video.example/water-board#t=755")
+        context.close()
+    finally:
+        stop_server(process)

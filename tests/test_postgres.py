@@ -221,3 +221,12 @@ def test_a_killed_import_leaves_whole_batches_and_readers_see_whole_batches_only
     assert again.returncode == 0, again.stderr
     assert f"({left:,} already stored)" in again.stdout
     assert count_quotes(postgres_url) == 20_000
+
+
+def test_the_python_api_opens_a_postgresql_corpus_and_finds_the_same(seed_postgres, seed_db):
+    import verifier
+
+    draft = '"We\'re of course aware of these concerns," Reid said. "back off," Pelosi said.'
+    with verifier.open_corpus(seed_postgres) as on_postgres, verifier.open_corpus(seed_db) as on_sqlite:
+        assert on_postgres.path == seed_postgres
+        assert verifier.check(draft, corpus=on_postgres).to_json() == verifier.check(draft, corpus=on_sqlite).to_json()

@@ -115,40 +115,6 @@ def test_repeated_draft_gets_the_same_answer(client):
     assert [q["line"] for q in again["files"][0]["quotes"]] == [1, 3]
 
 
-FAST_PATH_BODIES = [
-    {"text": DRIFT},
-    {"text": MISATTRIBUTED, "format": "md", "path": "a.md", "fail_on": "never"},
-    {"text": VERIFIED + "\n\n" + DRIFT, "fail_on": "drift"},
-    {"documents": [{"text": DRIFT, "path": "a.txt"}, {"text": VERIFIED, "format": "html"}, {"text": "No quotes."}]},
-    {"text": "“Curly quotes, and é,” Reid said.", "path": None, "fail_on": None},
-]
-
-
-@pytest.mark.parametrize("query", ["", "?fail_on=drift", "?fail_on=never"])
-def test_fast_path_answers_as_the_route_does(client, monkeypatch, query):
-    """`application/json` requests are answered by CheckFastPath; a `+json` type goes to the FastAPI route. The
-    two give the same status, headers and bytes."""
-    from verifier import service
-
-    validated = []
-    real = service.CheckRequest.model_validate_json
-    monkeypatch.setattr(service.CheckRequest, "model_validate_json",
-                        lambda data: validated.append(data) or real(data))
-    for body in FAST_PATH_BODIES:
-        data = json.dumps(body).encode()
-        fast = client.post("/v1/check" + query, content=data, headers={"content-type": "application/json"})
-        assert validated and validated.pop() == data  # the fast path took it
-        route = client.post("/v1/check" + query, content=data,
-                            headers={"content-type": "application/vnd.cms+json"})
-        assert not validated  # the route took this one
-        assert fast.status_code == route.status_code == 200
-        assert fast.content == route.content
-        assert fast.headers.items() == route.headers.items()
-    # a query the fast path does not parse goes to the route, which ignores what it does not know
-    assert client.post("/v1/check?fail_on=drift&x=1", json={"text": DRIFT}).json()["decision"] == "block"
-    assert not validated
-
-
 def test_checker_never_waits_for_the_lock_in_check_now(corpus):
     from verifier.service import Checker
 
@@ -365,9 +331,11 @@ def test_real_server_over_http(seed_db):
                                     b"Content-Type: application/json\r\nContent-Length: 50000000\r\n\r\n"
                                     + b"[" * 65536)
         assert answer.startswith(b"HTTP/1.1 413") and PROBLEM.encode() in answer
-        # a head that keeps growing is cut off once past the limit
-        answer = raw_exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 100_000)
+        # a whole head over the limit gets a problem document; one that keeps growing is cut off by the server
+        answer = raw_exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 70_000 + b"\r\n\r\n")
         assert answer.startswith(b"HTTP/1.1 431") and PROBLEM.encode() in answer and b"nosniff" in answer
+        answer = raw_exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 1_000_000)
+        assert answer.startswith(b"HTTP/1.1 431")
         # a client that never finishes its headers is disconnected after the header timeout
         started = time.monotonic()
         assert raw_exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n", wait=10) == b""
@@ -384,100 +352,12 @@ def test_real_server_over_http(seed_db):
         assert status == 200 and doc["decision"] == "block"
     finally:
         stop_server(process)
-    # uvicorn shuts down gracefully on SIGTERM, then exits by that signal
-    assert process.returncode in (0, -15)
-    assert b"Finished server process" in process.stdout.read()
+    # the server shuts down gracefully on SIGTERM
+    assert process.returncode == 0
+    assert b"Shutting down granian" in process.stdout.read()
 
 
 def test_serve_refuses_a_missing_corpus(tmp_path):
     result = subprocess.run([sys.executable, "-m", "verifier", "serve", "--corpus", str(tmp_path / "none.db")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "no such corpus file" in result.stderr and "Traceback" not in result.stderr
-
-
-# -- the protocol and the workers ----
-def test_a_whole_response_leaves_in_one_write(seed_db):
-    """GuardedHttpToolsProtocol holds a response head until its body: one write (one wake-up of the client)
-    for a response sent whole; a streamed one still gets its head first."""
-    import asyncio
-    import socket
-
-    import uvicorn
-    from uvicorn.server import ServerState
-
-    from verifier.service import GuardedHttpToolsProtocol
-
-    writes: list[bytes] = []
-
-    class Watched(GuardedHttpToolsProtocol):
-        def connection_made(self, transport):  # noqa: ANN001, ANN202
-            write = transport.write
-            transport.write = lambda data: (writes.append(bytes(data)), write(data))[1]
-            super().connection_made(transport)
-
-    async def exchange(request: bytes, ours: socket.socket) -> bytes:
-        loop = asyncio.get_running_loop()
-        await loop.sock_sendall(ours, request)
-        answer = b""
-        while b"\r\n\r\n" not in answer or len(answer.partition(b"\r\n\r\n")[2]) < int(
-                answer.lower().partition(b"content-length: ")[2].partition(b"\r\n")[0] or 0):
-            answer += await loop.sock_recv(ours, 65536)
-        return answer
-
-    async def main() -> None:
-        app = create_app(Settings(corpus=str(seed_db)))
-        config = uvicorn.Config(app, http=Watched, lifespan="off")
-        config.load()
-        state = ServerState()
-        theirs, ours = socket.socketpair()
-        ours.setblocking(False)
-        async with app.router.lifespan_context(app):
-            loop = asyncio.get_running_loop()
-            await loop.connect_accepted_socket(lambda: Watched(config, state, {}), theirs)
-            body = json.dumps({"text": DRIFT}).encode()
-            answer = await exchange(b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                    b"Content-Length: %d\r\n\r\n" % len(body) + body, ours)
-            assert answer.startswith(b"HTTP/1.1 200") and b'"decision": "warn"' in answer
-            assert writes == [answer]
-            writes.clear()
-            answer = await exchange(b"GET /static/page.css HTTP/1.1\r\nHost: x\r\n\r\n", ours)
-            assert answer.startswith(b"HTTP/1.1 200") and len(writes) == 2 and writes[0].endswith(b"\r\n\r\n")
-            ours.close()
-            await asyncio.sleep(0.05)
-
-    asyncio.run(main())
-
-
-def test_workers_send_away_only_their_surplus_connections(tmp_path, monkeypatch):
-    from verifier.service import WorkerLoads
-
-    path = WorkerLoads.create(str(tmp_path))
-    monkeypatch.setenv(WorkerLoads.ENV, path)
-    # a worker that stopped without freeing its slot (killed): its slot is reused or forgotten
-    code = "import os; from verifier.service import WorkerLoads; WorkerLoads.from_env().set(0); os._exit(0)"
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
-    busy, idle = WorkerLoads.from_env(), WorkerLoads.from_env()  # two slots (a server has one per process)
-    assert busy is not None and idle is not None and busy.slot != idle.slot
-    assert busy.slot == 0  # the dead worker's
-    code = "import os; from verifier.service import WorkerLoads; WorkerLoads.from_env().set(0); os._exit(0)"
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)  # another one dies, in slot 2
-    busy.set(20)  # all 20 connections landed on one worker
-    idle.set(0)
-    sent = 0
-    while busy.over_share(20):  # the dead slot is forgotten: the share is 10, not 7
-        sent += 1
-    assert sent == 10 and busy.leaving == 10
-    for _ in range(10):  # they reconnect to the other worker
-        busy.left()
-    busy.set(10)
-    idle.set(10)
-    assert not busy.over_share(10) and not idle.over_share(10)
-    idle.set(12)
-    busy.set(8)
-    assert idle.over_share(12) and idle.over_share(12) and not idle.over_share(12)  # the share is 10: two go
-    assert not busy.over_share(8)
-    idle.close()
-    assert not busy.over_share(8)  # alone: nothing to even out
-    assert WorkerLoads.from_env().slot == 1  # the freed slot is taken again
-    monkeypatch.delenv(WorkerLoads.ENV)
-    assert WorkerLoads.from_env() is None  # one worker: no table

@@ -88,21 +88,24 @@ def test_a_quotation_sharing_only_part_of_someone_elses_words_is_unverified_not_
     assert any("Harry Reid" in note for note in finding.notes)
 
 
-def test_a_body_credited_for_a_persons_words_is_not_an_accusation_when_the_corpus_cannot_tell(tmp_path, runner):
+def check_imported(runner, tmp_path, speaker: str, words: str, draft: str) -> dict:
+    """Return the JSON finding for a one-quotation draft checked against a CSV-imported corpus of one quote."""
     import json
 
     from verifier.cli import cli
 
     csv_path = tmp_path / "q.csv"
-    csv_path.write_text("text,speaker,publisher,title\n"
-                        "The new levy will fall hardest on the smallest family farms in the county,"
-                        "Odile Varga,Gazette,Farm levy\n", encoding="utf-8")
+    csv_path.write_text(f"text,speaker,publisher,title\n{words},{speaker},Gazette,Story\n", encoding="utf-8")
     db = tmp_path / "c.db"
     assert runner.invoke(cli, ["corpus", "import", str(csv_path), "--corpus", str(db)]).exit_code == 0
-    result = runner.invoke(cli, ["check", "--no-config", "--format", "json", "--corpus", str(db), "--text",
-                                 '"The new levy will fall hardest on the smallest family farms in the county,"'
-                                 ' the Farmers League said.'])
+    result = runner.invoke(cli, ["check", "--no-config", "--format", "json", "--corpus", str(db), "--text", draft])
     [finding] = json.loads(result.output)["files"][0]["quotes"]
+    return finding
+
+
+def test_a_body_credited_for_a_persons_words_is_not_an_accusation_when_the_corpus_cannot_tell(tmp_path, runner):
+    words = "The new levy will fall hardest on the smallest family farms in the county"
+    finding = check_imported(runner, tmp_path, "Odile Varga", words, f'"{words}," the Farmers League said.')
     assert (finding["verdict"], finding["severity"]) == ("verified", "warning")
     assert any("Odile Varga" in note for note in finding["notes"])
 
@@ -140,18 +143,29 @@ def test_words_quoted_inside_someone_elses_quotation_are_their_claim_not_an_accu
 
 
 def test_the_outlet_a_draft_says_relayed_the_words_is_a_right_credit(tmp_path, runner):
-    import json
-
-    from verifier.cli import cli
-
-    csv_path = tmp_path / "q.csv"
-    csv_path.write_text("text,speaker,publisher,title\n"
-                        "The committee has not received any complaint about the contract this year,"
-                        "The Daily Beacon,Gazette,Contract\n", encoding="utf-8")
-    db = tmp_path / "c.db"
-    assert runner.invoke(cli, ["corpus", "import", str(csv_path), "--corpus", str(db)]).exit_code == 0
-    result = runner.invoke(cli, ["check", "--no-config", "--format", "json", "--corpus", str(db), "--text",
-                                 '"The committee has not received any complaint about the contract this year,"'
-                                 ' spokesman Omar Haddad said, according to the Daily Beacon.'])
-    [finding] = json.loads(result.output)["files"][0]["quotes"]
+    words = "The committee has not received any complaint about the contract this year"
+    finding = check_imported(runner, tmp_path, "The Daily Beacon", words,
+                             f'"{words}," spokesman Omar Haddad said, according to the Daily Beacon.')
     assert finding["verdict"] == "verified"
+
+
+def test_words_put_in_another_order_are_one_move_not_an_insertion(corpus):
+    [finding] = check(corpus, '"The enforcement strategy and priorities that the administration has articulated'
+                              ' are not going to change. We’re of course aware of these concerns," Earnest said.')
+    assert (finding.verdict, [c.kind for c in finding.changes]) == ("drift", ["moved"])
+    assert finding.changes[0].original == "We’re of course aware of these concerns"
+
+
+def test_a_sentence_rewritten_in_three_places_is_unverified_not_drift(corpus):
+    [finding] = check(corpus, '"We are desperately trying to flee violence in our home towns," Pelosi said.')
+    assert finding.verdict == "unverified"
+    assert any("Nancy Pelosi" in note for note in finding.notes)
+
+
+def test_the_report_marks_the_changed_word_not_the_same_letters_inside_another(corpus):
+    from verifier.report import to_text
+
+    report = check_document(document_from_text('"getting reformed passed, and not easing up in enforcement,"'
+                                               ' Obama said.'), corpus)
+    text = to_text([report])
+    assert "up *in* enforcement" in text and "eas*in*g" not in text

@@ -36,7 +36,7 @@ from .names import ROLE_WORDS, parse_name, same_person
 
 _ABBREV = (r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|Prof|Rev|St|Jr|Sr|Sec|Atty|Maj"
            r"|Cmdr|Supt|Pres|Calif|Fla|Nev|Ill|Mass|Conn|Penn|Wis|Mich|Minn|Ariz|Tenn|Ky|Va|Ga|Ala|Colo"
-           r"|Okla|Ore|Wash|Ind|Md|Mo|La|Miss|Kan|Neb|Del|Ark|Vt|Wyo)\.")
+           r"|Okla|Ore|Wash|Ind|Md|Mo|La|Miss|Kan|Neb|Del|Ark|Vt|Wyo|Tex|Mont|Nebr|Ida|Wisc|Tenn)\.")
 _TOKEN = re.compile(_ABBREV + r"|(?:[A-Z]\.){2,}|[A-Za-z0-9][\w'’\-]*|[,:;()\u2014\u2013\x01]")
 _PHRASES_BY_FIRST: dict[str, list[list[str]]] = {}
 for _phrase in sorted(lx.CUE_PHRASES, key=lambda p: -len(p.split())):
@@ -322,7 +322,7 @@ def _is_cap(tok: _Tok) -> bool:
 def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = True) -> _NP | None:
     """Return the subject noun phrase that ends right before token `c`."""
     j = c - 1
-    while j >= 0 and (toks[j].low in lx.ADVERBS or toks[j].low.endswith("ly") and not _is_cap(toks[j])):
+    while j >= 0 and (toks[j].low in lx.ADVERBS or toks[j].low.endswith("ly")) and not _is_cap(toks[j]):
         j -= 1
     if j < 0:
         return None
@@ -387,6 +387,10 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
         if s - 1 >= 0 and toks[s - 1].low in lx.DETERMINERS:
             s -= 1
         kind = "role" if toks[s].low in lx.DETERMINERS else "name"
+        if kind == "name":
+            owner = _person_of_body(text, toks, s) or _relative_clause_subject(text, toks, s)
+            if owner is not None:
+                return owner
         return _NP(text[toks[s].start:tok.end], toks[s].start, kind)
     # a lowercase noun phrase back to its determiner: "the spokesman", "a senior official"
     k = j
@@ -403,6 +407,37 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
     return None
 
 
+def _person_of_body(text: str, toks: list[_Tok], s: int) -> _NP | None:
+    """Return the person in `Joel Pollak of Breitbart California observed` when the name run starting
+    at token `s` follows "of" and a person's name (two capitalised words, the last two not titles)."""
+    if s < 3 or toks[s - 1].low != "of":
+        return None
+    e = s - 2
+    k = e
+    while k - 1 >= 0 and _is_cap(toks[k - 1]) and toks[k - 1].text not in lx.STOP_CAPS:
+        k -= 1
+    if e - k < 1 or not all(_is_cap(t) and t.low.rstrip(".") not in ROLE_WORDS for t in toks[e - 1:e + 1]):
+        return None
+    return _NP(text[toks[k].start:toks[e].end], toks[k].start, "name")
+
+
+def _relative_clause_subject(text: str, toks: list[_Tok], s: int) -> _NP | None:
+    """Return the subject in `John McCain, who lost the election to Obama -- said` when the name at
+    token `s` sits in a relative clause ("who ...") between its subject and the cue."""
+    k = s - 1
+    while k >= 1 and s - k < 15 and toks[k].text not in {_QMARK, ";", ":", ","}:
+        if toks[k].low == "who":
+            if toks[k - 1].text == ",":
+                prior = _np_before(text, toks, k - 1, allow_appositive=False)
+                if prior is not None and prior.kind == "name":
+                    return prior
+            return None
+        k -= 1
+    return None
+
+
+_INDEFINITE = frozenset("a an one another some several two three".split())
+_SOURCE_OF = re.compile(r"\b(?:from|by)\s+((?:[A-Z][\w'’.\-]*\s+){0,3}[A-Z][\w'’\-]*)\s*$")
 _PREPOSITIONS = frozenset("in at on from for with to of by about under over near after before during".split())
 
 
@@ -423,8 +458,15 @@ def _np_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
         k = i + 1
         while k < len(toks) and k - i <= 7 and toks[k].text[:1].isalnum() and toks[k].low not in _STOP_AFTER_NP:
             k += 1
+            if toks[k - 1].low in lx.ROLE_NOUNS and not (k < len(toks) and toks[k].low in lx.ROLE_NOUNS):
+                break  # "A Clinton campaign official | later walked back": the phrase ends at its head
         if k == i + 1:
             return None
+        if k + 1 < len(toks) and toks[k].low in {"from", "by"} and toks[k - 1].low in lx.DOCUMENT_NOUNS \
+                and _is_cap(toks[k + 1]):
+            k += 1  # "a statement from Nancy Pelosi": the document and whose it is
+            while k < len(toks) and _is_cap(toks[k]):
+                k += 1
         return _NP(text[tok.start:toks[k - 1].end], tok.start, "role")
     if _is_cap(tok) and tok.text not in lx.STOP_CAPS:
         k = i
@@ -487,8 +529,14 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
     i = 0
     while i < len(toks) and toks[i].text in {",", "\u2014", "\u2013"}:
         i += 1
+    if i + 1 < len(toks) and toks[i].low == "by":
+        agent = _np_after(text, toks, i + 1)
+        if agent is not None and agent.kind == "name":
+            return _Cue(agent, "by")  # `has been called "..." by Joshua Hendrick, a professor`
     for c in range(i, min(len(toks), i + 28)):
         tok = toks[c]
+        if _is_cap(tok) and c + 1 < len(toks) and _is_cue(toks[c + 1]):
+            continue  # `"...," Read said`: a name that is also a verb
         if tok.low in _NEW_CLAUSE and (c == i or toks[c - 1].text == ","):
             return None  # `Reid called them "...," while Pelosi said ...`: that cue is the next clause's
         if tok.text in {_QMARK, ";"}:
@@ -523,7 +571,9 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
 _INVERTING_RIGHT = frozenset("""said says wrote writes added adds continued explained replied recalled argued
 noted insisted responded countered declared remarked tweeted posted stated warned concluded""".split())
 _PASSIVE = frozenset("was were is are been being".split())
-_NEW_CLAUSE = frozenset("while whereas although though and before after when whereupon".split())
+_SPEECH_NOUNS = frozenset("""assertion assertions claim claims remark remarks comment comments statement words
+promise pledge vow warning insistence argument contention boast quip retort reply answer response""".split())
+_NEW_CLAUSE = frozenset("while whereas and whereupon".split())
 _SPAN_STOP = frozenset("that which who whom whose because but and or so if as when while than what".split())
 
 
@@ -578,12 +628,22 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
     """Return the speaker tag earlier in the sentence: `Reid said the raids should "`, `Cruz continued: "`."""
     for c in range(len(toks) - 1, -1, -1):
         tok = toks[c]
+        if tok.text == _QMARK and c + 2 < len(toks) and _is_cap(toks[c + 1]) and toks[c + 1].text not in lx.STOP_CAPS \
+                and toks[c + 2].text[:1].islower() and not _is_cue(toks[c + 2]):
+            return None  # `While X proclaims "...," Clinton fixates on the "pivot" line`: a new clause, no cue
         n = _phrase_at(toks, c)
         if n and tok.low == "according":
             np = _np_after(text, toks, c + n)
             if np is not None:
                 return _Cue(np, "according to")
             continue
+        if tok.low in _SPEECH_NOUNS and c > 0 and toks[-1].low == "that" and len(toks) - c <= 8:
+            # the quotation is the noun's content clause: "her assertion during the debate that "...""
+            owner = toks[c - 1]
+            if owner.low in {"his", "her"}:
+                return _Cue(_NP(owner.text, owner.start, "pronoun"), tok.text)  # "her assertion that "...""
+            if _is_cap(owner) and owner.text.endswith(("'s", "’s")) and owner.text[:-2] not in lx.STOP_CAPS:
+                return _Cue(_NP(owner.text[:-2], owner.start, "name"), tok.text)  # "Clinton's claim that "...""
         if _is_cue(tok) or n:
             cue = text[tok.start:toks[c + max(n, 1) - 1].end]
             if tok.low.endswith("ing") and not n and c > 0:
@@ -594,7 +654,7 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
                         return _Cue(np, cue)  # "with Trump reportedly yelling: ..."
                 # a participle speaks for the clause's subject: "Trump hit back, saying ...", "X released
                 # an ad calling it ..."
-                subject = _sentence_subject(text, toks[:c], registry)
+                subject = _clause_subject(text, toks[:c]) or _sentence_subject(text, toks[:c], registry)
                 if subject is not None:
                     return _Cue(subject.np, cue)
                 continue
@@ -608,6 +668,11 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
             after = _np_after(text, toks, c + max(n, 1))
             if after is not None and after.kind in {"name", "pronoun"} and tok.low in _INVERTING:
                 return _Cue(after, cue)
+    label = next((k for k in range(1, min(4, len(toks))) if toks[k].text == ":"), None)
+    if label is not None and toks[-1].text != ":" and all(
+            _is_cap(t) and t.text not in lx.STOP_CAPS and t.text != _QMARK for t in toks[:label]):
+        # a headline's or a transcript's label: `De Blasio: Trust Bratton, not 'blowhard' Trump`
+        return _Cue(_NP(text[toks[0].start:toks[label - 1].end], toks[0].start, "name"), ":")
     if toks and toks[-1].text == ":":
         k = len(toks) - 2
         while k >= 0 and _is_cap(toks[k]) and toks[k].text not in lx.STOP_CAPS:
@@ -620,6 +685,27 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
         if np is not None and (np.kind != "role" or np.mention.split()[-1].lower() in lx.ROLE_NOUNS):
             return _Cue(np, ":")
     return None
+
+
+def _clause_subject(text: str, toks: list[_Tok]) -> _Cue | None:
+    """Return the named subject of the last clause joined by ", while/and/but X ..." before the quotation
+    (`Jindal signed an order, while Mike Huckabee, the former governor, proposed we "..."`), or None."""
+    for k in range(len(toks) - 2, 0, -1):
+        if toks[k].text == _QMARK:
+            return None
+        if toks[k].low in _CLAUSE_JOINS and toks[k - 1].text == ",":
+            np = _np_after(text, toks, k + 1)
+            if np is None or np.kind != "name":
+                return None
+            end = np.start + len(np.mention)
+            verb = _skip_to_verb(toks, next((n for n, t in enumerate(toks) if t.start >= end), len(toks)))
+            if verb < len(toks) and toks[verb].text[:1].islower() and toks[verb].low not in _STOP_AFTER_NP:
+                return _Cue(np, toks[verb].text)
+            return None
+    return None
+
+
+_CLAUSE_JOINS = frozenset("while whereas and but".split())
 
 
 def _sentence_subject(text: str, toks: list[_Tok], registry: _Registry | None = None) -> _Cue | None:
@@ -703,13 +789,23 @@ def _lead_in_cue(masked: str, para_lo: int, registry: _Registry) -> _Cue | None:
     return _find_cue_left(masked, toks) or _sentence_subject(masked, toks[:-1], registry)
 
 
-def _sentence_start(masked: str, lo: int, pos: int) -> int:
-    """Return where the sentence holding `pos` starts (not before `lo`, nor far back)."""
+def _sentence_start(masked: str, lo: int, pos: int, quote_ends: list[int] = ()) -> int:
+    """Return where the sentence holding `pos` starts (not before `lo`, nor far back).
+
+    `quote_ends`: where quotations that end a sentence inside their marks close
+    (`... he said. “We won.” She ...`): masked, their full stop is invisible.
+    """
     start = max(lo, pos - _WINDOW)
     for m in _SENTENCE_END.finditer(masked, max(lo, pos - _WINDOW), pos):
         if _ENDS_ABBREV.search(masked, max(lo, m.start() - 5), m.start() + 1):
             continue
         start = m.end()
+    k = bisect.bisect_right(quote_ends, pos) - 1
+    while k >= 0 and quote_ends[k] > start:
+        after = masked[quote_ends[k]:quote_ends[k] + 3].lstrip()
+        if quote_ends[k] < pos and after[:1].isupper():
+            return quote_ends[k]
+        k -= 1
     return start
 
 
@@ -766,6 +862,7 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         _LOCAL.tokenised = [_Tokenised(masked), _Tokenised(text)]
     inside = sorted(bounds.values())
     registry = _Registry(text, inside)
+    quote_ends = sorted(bounds[i][1] for i, q in outer if q.text.rstrip(" \"'”’)").endswith((".", "?", "!")))
     newlines = [m.start() for m in re.finditer("\n", masked)]
 
     result: list[Attribution | None] = [None] * len(quotations)
@@ -785,7 +882,7 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         right = _tokens(masked, b, s_end)
         closing = q.text.rstrip("\"'”’)")
         ends_sentence = closing.endswith(".")
-        s_start = _sentence_start(masked, para_lo, a)
+        s_start = _sentence_start(masked, para_lo, a, quote_ends)
         sent_of[i] = s_start
         left = _tokens(masked, s_start, a)
         left_cue = _find_cue_left(masked, left, registry)
@@ -809,7 +906,7 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         if cue is not None:
             found[i] = cue
         elif left:
-            subject = _sentence_subject(masked, left, registry)
+            subject = _clause_subject(masked, left) or _sentence_subject(masked, left, registry)
             if subject is not None:
                 weak[i] = subject
     # Split quotes and floating quotes take the speaker of a neighbour.
@@ -836,6 +933,15 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
             found[i] = replace(last_cue[1], via="previous")
         elif i in weak:
             found[i] = replace(weak[i], via="subject")
+        elif sent_of[i] > para_lo:
+            # `..., he said. Good information wins only when "the truth is sexier than the lie."`: the speaker
+            # of the sentence before, in the same paragraph, goes on
+            before = _tokens(masked, _sentence_start(masked, para_lo, sent_of[i] - 1, quote_ends), sent_of[i])
+            comma = next((k for k in range(len(before) - 1, max(-1, len(before) - 6), -1) if before[k].text == ","), -1)
+            if comma >= 0 and any(_is_cue(t) for t in before[comma + 1:]):
+                told = _find_cue_right(masked, before[comma:])  # the sentence ends ", he said."
+                if told is not None and told.np.kind in {"name", "pronoun"}:
+                    found[i] = replace(told, via="previous")
     attr_cache: dict[int, Attribution] = {}
     for i, _q in outer:
         cue = found.get(i)
@@ -847,7 +953,16 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         result[i] = attr_cache[key]
     for i, q in outer:
         lead = _title_lead(masked, bounds[i][0], q.text)
-        if lead:
+        a, b = bounds[i]
+        line_lo = masked.rfind("\n", 0, a) + 1
+        line_hi = masked.find("\n", b)
+        line = masked[line_lo:line_hi if line_hi >= 0 else len(masked)]
+        if lead is None and result[i] is not None and len(line) <= 200 and _is_headline(
+                line.replace(_QMARK, " ").replace(_MASK, "") + " " + q.text):
+            # a Title Case headline ("Leyva Got Real About Being Called “A Real Woman”"): its name runs
+            # are unreliable, so its credit is weak
+            result[i] = replace(result[i], via="headline")
+        elif lead:
             result[i] = Attribution(mention="", name=None, cue=lead, via="title")
     for i, q in enumerate(quotations):
         if q.depth and q.parent is not None:
@@ -909,6 +1024,8 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
         person = registry.recent(np.start, gender, masked)
         return person.name if person else None
     if np.kind == "span":
+        if mention.split()[0] in _INDEFINITE:  # lower-case "one Democrat familiar with ...": no one named
+            return None
         hint = _NP(np.name_hint or "", np.start, "name")
         if hint.mention.split()[0].lower() in lx.DETERMINERS or hint.mention[:1].islower():
             hint.kind = "role"
@@ -918,9 +1035,15 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
     words = mention.replace("\u00a0", " ").split()
     if not words:
         return None
+    source = _SOURCE_OF.search(mention)
+    if source and (words[0].lower() in lx.DETERMINERS or np.kind == "role"):
+        # "a statement from Pelosi", "an email by her aide Ana Ruiz": whoever it is from
+        return _resolve_name(_NP(source.group(1), np.start + source.start(1), "name"), registry, masked)
     if words[0].lower() in lx.DETERMINERS or np.kind == "role":
         head = words[-1]
         if head.lower() in lx.ROLE_NOUNS and head.lower() not in lx.INSTITUTION_HEADS:
+            if words[0].lower() in _INDEFINITE:
+                return None  # "one Democrat familiar with the talks", "a spokesman": someone not yet named
             person = registry.described(words[1:] if words[0].lower() in lx.DETERMINERS else words, np.start)
             return person.name if person else None
         if head[:1].isupper() or head.lower() in lx.INSTITUTION_HEADS:
@@ -937,9 +1060,9 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
         if w.lower() in lx.ROLE_NOUNS and k + 1 < len(words) and words[k + 1][:1].isupper():
             _, name = _split_titles(words[k + 1:])
     person = registry.lookup(name)
-    if person is not None:
+    if person is not None and (parse_name(person.name).given or not parse_name(" ".join(name)).given):
         return person.name
-    return " ".join(name) if name else None
+    return " ".join(name) if name else None  # given names the text's earlier "Sen. Reid" lacked: "Ron Reid"
 
 
 def _nested(text: str, q: Quotation, parent: Quotation, registry: _Registry, masked: str) -> Attribution | None:

@@ -33,17 +33,19 @@ class BatchResult:
 
 
 _worker_corpus: Corpus | None = None
+_worker_sources: Corpus | None = None  # the `check --source` files' corpus, when given
 _worker_memo: dict = {}  # quotation wording and credit -> finding, for this worker's read-only corpus
 
 
-def _init_worker(corpus_path: str, read_location: str | None) -> None:
-    global _worker_corpus
+def _init_worker(corpus_path: str, sources_path: str | None = None, read_location: str | None = None) -> None:
+    global _worker_corpus, _worker_sources
     _worker_corpus = open_corpus(corpus_path, readonly=True, read_location=read_location)
+    _worker_sources = open_corpus(sources_path, readonly=True) if sources_path else None
     _worker_memo.clear()
 
 
-def check_one(target: Target, corpus: Corpus, max_bytes: int,
-              memo: dict | None = None) -> tuple[str, FileReport | str]:
+def check_one(target: Target, corpus: Corpus, max_bytes: int, memo: dict | None = None,
+              sources: Corpus | None = None) -> tuple[str, FileReport | str]:
     """Return ("report", FileReport), ("error", line) or ("note", line) for one file."""
     try:
         document = read_document(target.path, max_bytes)
@@ -53,7 +55,7 @@ def check_one(target: Target, corpus: Corpus, max_bytes: int,
             return "note", f"{message}: skipped"
         return "error", message
     try:
-        return "report", check_document(document, corpus, memo)
+        return "report", check_document(document, corpus, memo, sources)
     except Exception as exc:  # noqa: BLE001 - one draft's failure must not sink the batch
         return "error", f"{target.path}: could not be checked ({type(exc).__name__}: {exc})"
 
@@ -61,7 +63,7 @@ def check_one(target: Target, corpus: Corpus, max_bytes: int,
 def _check_in_worker(job: tuple[Target, int]) -> tuple[str, FileReport | str]:
     target, max_bytes = job
     assert _worker_corpus is not None
-    return check_one(target, _worker_corpus, max_bytes, _worker_memo)
+    return check_one(target, _worker_corpus, max_bytes, _worker_memo, _worker_sources)
 
 
 def default_workers() -> int:
@@ -74,22 +76,31 @@ def default_workers() -> int:
 
 def check_files(targets: Iterable[Target], corpus_path: str, max_bytes: int = MAX_BYTES_DEFAULT,
                 workers: int | None = None, progress: Callable[[int, int], None] | None = None,
-                read_location: str | None = None) -> BatchResult:
+                sources_path: str | None = None, read_location: str | None = None) -> BatchResult:
     """Return the results of checking every target, in order; `progress(done, total)` is called as files finish.
-    `read_location` is a standby of a PostgreSQL corpus that answers the reads."""
+    `sources_path`: a corpus searched together with the other (the `check --source` files); `read_location`:
+    a standby of a PostgreSQL corpus that answers the reads."""
     targets = list(targets)
     workers = min(workers or default_workers(), max(1, len(targets) // MIN_FILES_PER_WORKER))
     outcomes: Iterable[tuple[str, FileReport | str]]
     if workers <= 1:
         corpus = open_corpus(corpus_path, readonly=True, read_location=read_location)
+        sources = open_corpus(sources_path, readonly=True) if sources_path else None
         memo: dict = {}
-        outcomes = (check_one(t, corpus, max_bytes, memo) for t in targets)
-        return _gather(outcomes, len(targets), progress, corpus.close)
+        outcomes = (check_one(t, corpus, max_bytes, memo, sources) for t in targets)
+
+        def close() -> None:
+            """Close both corpora (returns nothing)."""
+            corpus.close()
+            if sources:
+                sources.close()
+
+        return _gather(outcomes, len(targets), progress, close)
     chunk = max(1, min(32, len(targets) // (workers * 8)))
     from concurrent.futures import ProcessPoolExecutor  # only a multi-file run pays for the pool
 
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(corpus_path, read_location)) as pool:
+                             initargs=(corpus_path, sources_path, read_location)) as pool:
         outcomes = pool.map(_check_in_worker, [(t, max_bytes) for t in targets], chunksize=chunk)
         return _gather(outcomes, len(targets), progress, None)
 

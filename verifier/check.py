@@ -13,10 +13,11 @@ from .align import draft_tokens
 from .attribute import attribute_quotations
 from .find import find_quotations
 from .judge import judge, matches, speakers_for
-from .match import best_alignments, speaker_fragment_alignments
+from .match import Scored, best_alignments, speaker_fragment_alignments
 from .models import Attribution, Finding, Quotation
 from .read import Document
 from .store import CorpusReader as Corpus
+from .together import Together
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,13 @@ class FileReport:
     path: str
     findings: list[Finding]
     warnings: list[str] = field(default_factory=list)
+    unit: str = "line"  # what `line` counts: "paragraph" in a Word document
+    places: dict[int, str] = field(default_factory=dict)  # line -> where it is outside the body ("footnote 2")
+
+    def where(self, line: int) -> str:
+        """Return how the report names a line to a person: "paragraph 3", "paragraph 14 (footnote 1)" or "line 3"."""
+        place = self.places.get(line)
+        return f"{self.unit} {line}" + (f" ({place})" if place else "")
 
     def to_json(self) -> dict:
         """Return the DESIGN.md `files[]` object (`warnings` added only when there are some)."""
@@ -98,8 +106,10 @@ class FileReport:
 MEMO_LIMIT = 50_000
 
 
-def check_document(document: Document, corpus: Corpus, memo: dict | None = None) -> FileReport:
-    """Return the findings for every quotation in a document, checked against the corpus.
+def check_document(document: Document, corpus: Corpus, memo: dict | None = None,
+                   sources: Corpus | None = None) -> FileReport:
+    """Return the findings for every quotation in a document, checked against the corpus (and against
+    `sources`, the transcripts and articles given with `check --source`, searched together with it).
 
     `memo` (optional, for batches over one unchanging corpus) remembers the
     finding for each quotation wording and credit, so a quotation repeated
@@ -110,7 +120,7 @@ def check_document(document: Document, corpus: Corpus, memo: dict | None = None)
     found_all = quotations_in(document)
     warnings = list(document.warnings) + unbalanced_marks(document.text, found_all)
     for found in found_all:
-        finding = _memoised(found.quotation, found.attribution, corpus, memo)
+        finding = _memoised(found.quotation, found.attribution, corpus, memo, sources)
         if finding is None:
             continue
         finding.line, finding.column = found.line, found.column
@@ -120,7 +130,8 @@ def check_document(document: Document, corpus: Corpus, memo: dict | None = None)
                 finding.suppressed = suppression.to_json()
                 break
         findings.append(finding)
-    return FileReport(document.path, findings, warnings)
+    unit = "paragraph" if document.kind == "docx" else "line"
+    return FileReport(document.path, findings, warnings, unit, dict(document.places))
 
 
 def unbalanced_marks(text: str, found: list[AttributedQuotation]) -> list[str]:
@@ -142,16 +153,16 @@ def unbalanced_marks(text: str, found: list[AttributedQuotation]) -> list[str]:
 
 
 def _memoised(quotation: Quotation, attribution: Attribution | None, corpus: Corpus,
-              memo: dict | None) -> Finding | None:
+              memo: dict | None, sources: Corpus | None = None) -> Finding | None:
     if memo is None:
-        return check_quotation(quotation, attribution, corpus)
+        return check_quotation(quotation, attribution, corpus, sources)
     credit = None if attribution is None else (
         attribution.mention, attribution.name, attribution.cue, attribution.relayed_by, attribution.via)
     key = (quotation.text, quotation.open_mark, quotation.close_mark, quotation.depth, credit)
     if key not in memo:
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
-        found = check_quotation(quotation, attribution, corpus)
+        found = check_quotation(quotation, attribution, corpus, sources)
         # Kept pickled: bytes are invisible to the garbage collector, while the finding's objects made a
         # full collection of a service worker's memo take 70 ms (an unpickled copy costs ~15 us a hit).
         memo[key] = None if found is None else pickle.dumps(found, pickle.HIGHEST_PROTOCOL)
@@ -163,19 +174,31 @@ def _memoised(quotation: Quotation, attribution: Attribution | None, corpus: Cor
     return finding
 
 
-def check_quotation(quotation: Quotation, attribution: Attribution | None, corpus: Corpus) -> Finding | None:
-    """Return the finding for one quotation (None when it is not speech and matches nothing)."""
+def check_quotation(quotation: Quotation, attribution: Attribution | None, corpus: Corpus,
+                    sources: Corpus | None = None) -> Finding | None:
+    """Return the finding for one quotation (None when it is not speech and matches nothing), against
+    the corpus and, when given, the `check --source` files' corpus: the best alignments of both."""
     tokens = draft_tokens(quotation.text)
     if not any(t.kind == "word" for t in tokens):
         return None
     credited = attribution.name if attribution and attribution.name else None
-    speaker_ids = [s.id for s, _ in speakers_for(corpus, credited)] if credited else []
-    alignments = best_alignments(corpus, tokens, speaker_ids, accept=lambda scored: matches(scored, tokens))
+    names = corpus if sources is None else Together(sources, corpus)
+    speaker_ids = [s.id for s, _ in speakers_for(names, credited)] if credited else []  # type: ignore[arg-type]
+    searched = (corpus,) if sources is None else (sources, corpus)
+    alignments = [scored for store in searched
+                  for scored in best_alignments(store, tokens, speaker_ids, accept=lambda s: matches(s, tokens))]
+    alignments.sort(key=_best_first)
     if speaker_ids and not any(matches(scored, tokens) for scored in alignments):
-        near = speaker_fragment_alignments(corpus, tokens, speaker_ids)
+        near = sorted((scored for store in searched
+                       for scored in speaker_fragment_alignments(store, tokens, speaker_ids)), key=_best_first)
         if near:
-            return judge(quotation, attribution, tokens, near, corpus, accepted=True)
-    return judge(quotation, attribution, tokens, alignments, corpus)
+            return judge(quotation, attribution, tokens, near, names, accepted=True)  # type: ignore[arg-type]
+    return judge(quotation, attribution, tokens, alignments, names)  # type: ignore[arg-type]
+
+
+def _best_first(scored: Scored) -> tuple:
+    """Order alignments as best_alignments does: fewest edits, then most words matched, then the shorter quote."""
+    return scored.cost, -scored.matched, len(scored.alignment.quote.text)
 
 
 def summary(reports: list[FileReport]) -> dict[str, int]:

@@ -43,22 +43,29 @@ def quotes(paths: tuple[str, ...], inline_text: str | None, fmt: str) -> None:
     if not documents:
         _fail("nothing to read: give PATH..., - for stdin, or --text")
     files = []
+    paragraphs = set()  # Word documents: `line` is a paragraph number
     for document in documents:
         files.append({"path": document.path, "quotes": [q.to_json() for q in quotations_in(document)]})
+        if document.kind == "docx":
+            paragraphs.add(len(files) - 1)
     if fmt == "json":
         total = sum(len(f["quotes"]) for f in files)
         click.echo(json.dumps({"version": 1, "files": files,
                                "summary": {"files": len(files), "quotes": total}}, ensure_ascii=False))
         return
-    for f in files:
+    for i, f in enumerate(files):
         click.echo(f["path"])
         for q in f["quotes"]:
             att = q["attribution"]
             who = f'{att["name"] or att["mention"]} ({att["cue"]})' if att else "no attribution"
-            click.echo(f'  {q["line"]}:{q["column"]}  “{" ".join(q["text"].split())}”  — {who}')
+            where = f'{q["line"]}:{q["column"]}'
+            if i in paragraphs:
+                where = f'paragraph {q["line"]}, character {q["column"]}'
+            click.echo(f'  {where}  “{" ".join(q["text"].split())}”  — {who}')
 
 
 FAIL_ON = ("misattributed", "drift", "unverified", "never")
+SOURCE_FORMATS = ("auto", "article", "webvtt", "srt", "timed", "official")
 
 _corpus_read_option = click.option(
     "--corpus-read", "corpus_read", metavar="URL", envvar="QUOTEPROOF_CORPUS_READ",
@@ -102,15 +109,22 @@ def _config(config_path: str | None, no_config: bool):
               help="Only files matching these globs inside folders (repeatable) [default: *.md *.html *.txt …].")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files or folders matching (repeatable).")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
-              help="Refuse files larger than this [default: 10000000].")
+              help="Refuse files larger than this, in bytes [default: 10485760, 10 MiB].")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for folders [default: all cores].")
 @click.option("--config", "config_path", metavar="FILE", help="Settings file (default: nearest .quoteproof.toml "
               "or pyproject.toml [tool.quoteproof] from the working directory up).")
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+@click.option("--source", "source_files", multiple=True, metavar="FILE",
+              help="Also check against this transcript or article, with no corpus set-up (repeatable).")
+@click.option("--source-format", type=click.Choice(SOURCE_FORMATS), default="auto", show_default=True,
+              help="What the --source files are (auto: from their content and extension).")
+@click.option("--speaker", "speakers", multiple=True, metavar="LABEL=NAME",
+              help='Who a --source transcript\'s speaker label is, e.g. "Speaker 2=Priya Natarajan" (repeatable).')
 def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corpus_path: str | None,
           corpus_read: str | None, fail_on: str | None, include: tuple[str, ...], exclude: tuple[str, ...],
-          max_bytes: int | None, jobs: int | None, config_path: str | None, no_config: bool) -> None:
+          max_bytes: int | None, jobs: int | None, config_path: str | None, no_config: bool,
+          source_files: tuple[str, ...], source_format: str, speakers: tuple[str, ...]) -> None:
     """Check the quotations in PATHS (files, folders, - for stdin) against the corpus."""
     from .batch import BatchResult, ProgressBar, check_files, check_one
     from .check import check_document
@@ -120,26 +134,37 @@ def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corp
 
     if not paths and inline_text is None:
         _fail("nothing to check: give PATH..., - for stdin, or --text")
+    if speakers and not source_files:
+        _fail("--speaker names the speakers of --source transcripts: give --source FILE")
     config = _config(config_path, no_config)
     fmt = fmt or config.format or "text"
     fail_on = fail_on or config.fail_on or "misattributed"
     limit = max_bytes or config.max_bytes or MAX_BYTES_DEFAULT
     corpus_file = corpus_path or config.corpus
     corpus_read = corpus_read or config.corpus_read
+    given = None
     with _open_corpus(corpus_file, corpus_read) as corpus:  # opened here first: a bad corpus is one line, exit 2
         corpus_file = str(corpus.location if corpus_file is None else corpus_file)
+        if source_files:
+            given = _given_sources(source_files, corpus, speakers, source_format)
+        sources = given.corpus if given else None
         result = BatchResult()
         if inline_text is not None:
-            result.reports.append(check_document(document_from_text(inline_text, "<text>"), corpus))
+            result.reports.append(check_document(document_from_text(inline_text, "<text>"), corpus, sources=sources))
         targets = list(walk(paths, include or config.include, exclude or config.exclude))
         for target in [t for t in targets if t.path == "-"]:
-            kind, value = check_one(target, corpus, limit)
+            kind, value = check_one(target, corpus, limit, sources=sources)
             getattr(result, {"report": "reports", "error": "errors", "note": "notes"}[kind]).append(value)
     files = [t for t in targets if t.path != "-"]
     bar = None
     if files and sys.stderr.isatty() and (fmt in ("text", "github") or sys.stdout.isatty()):
         bar = ProgressBar()
-    batch = check_files(files, corpus_file, limit, workers=jobs, progress=bar, read_location=corpus_read)
+    try:
+        batch = check_files(files, corpus_file, limit, workers=jobs, progress=bar,
+                            sources_path=given.path if given else None, read_location=corpus_read)
+    finally:
+        if given:
+            given.close()
     if bar:
         bar.finish()
     result.reports += batch.reports
@@ -155,6 +180,17 @@ def check(paths: tuple[str, ...], inline_text: str | None, fmt: str | None, corp
     if result.errors:
         sys.exit(2)
     sys.exit(1 if fails(result.reports, fail_on) else 0)
+
+
+def _given_sources(paths: tuple[str, ...], corpus, speakers: tuple[str, ...], source_format: str):
+    """Return the `--source` files stored in a temporary corpus, or fail with one line (exit 2)."""
+    from .sources import SourceError, given_sources, speaker_map
+    from .store import CorpusError
+
+    try:
+        return given_sources(paths, corpus, speaker_map(speakers), None if source_format == "auto" else source_format)
+    except (SourceError, CorpusError) as exc:
+        _fail(str(exc))
 
 
 def _emit(reports: list, errors: list[str], fmt: str, fail_on: str) -> None:
@@ -202,19 +238,23 @@ def corpus() -> None:
 
 @corpus.command()
 @click.argument("article")
-@click.option("--publisher", required=True, help="Who published the article.")
-@click.option("--title", required=True, help="The article's headline.")
+@click.option("--publisher", required=True, help="Who published the article (or held the briefing, hearing...).")
+@click.option("--title", required=True, help="The article's headline, or the transcript's title.")
 @click.option("--date", default=None, help="Publication date, YYYY-MM-DD.")
-@click.option("--url", default=None, help="Where the article is.")
+@click.option("--url", default=None, help="Where the article or recording is.")
 @click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
               required=True, help="Corpus database to add to.")
-def ingest(article: str, publisher: str, title: str, date: str | None, url: str | None, corpus_path: str) -> None:
-    """Add every attributed quotation in ARTICLE to a corpus."""
+@click.option("--format", "source_format", type=click.Choice(SOURCE_FORMATS), default="auto", show_default=True,
+              help="An article, or a transcript's style (auto: from the content and the extension).")
+@click.option("--speaker", "speakers", multiple=True, metavar="LABEL=NAME",
+              help='Who a transcript\'s speaker label is, e.g. "Speaker 2=Priya Natarajan" (repeatable).')
+def ingest(article: str, publisher: str, title: str, date: str | None, url: str | None, corpus_path: str,
+           source_format: str, speakers: tuple[str, ...]) -> None:
+    """Add every attributed quotation in ARTICLE, or every turn of a transcript, to a corpus."""
     import re
 
     from .ingest import ingest_document
-    from .models import Source
-    from .store import slug
+    from .sources import SourceError, ingest_transcript, read_source, source_for, speaker_map
     from .transfer import date_problem
 
     if date:
@@ -222,14 +262,23 @@ def ingest(article: str, publisher: str, title: str, date: str | None, url: str 
         if problem:
             _fail(f"--date {date!r} {problem}: give a real day as YYYY-MM-DD")
     try:
-        document = read_document(article)
-    except InputError as exc:
+        mapping = speaker_map(speakers)
+        text, turns = read_source(article, None if source_format == "auto" else source_format)
+    except SourceError as exc:
         _fail(str(exc))
-    source = Source(id=slug(url or f"{publisher} {title}"), publisher=publisher, title=title, date=date, url=url)
+    source = source_for(article, publisher, title, date, url)
     with _open_writable(corpus_path) as db:
-        result = ingest_document(db, document, source)
-    click.echo(f"added {result.added} quote(s), {result.already} already stored, "
-               f"{len(result.skipped)} quotation(s) with no identifiable speaker skipped")
+        if turns is None:
+            from .read import document_from_text, kind_for
+
+            result = ingest_document(db, document_from_text(text, article, kind_for(article)), source)
+            click.echo(f"added {result.added} quote(s), {result.already} already stored, "
+                       f"{len(result.skipped)} quotation(s) with no identifiable speaker skipped")
+            return
+        told = ingest_transcript(db, turns, source, mapping, text=text)
+    people = ", ".join(s.name if label == s.name else f"{label} = {s.name}" for label, s in told.people.items())
+    click.echo(f"added {told.added} turn(s), {told.already} already stored, {told.unnamed} by unnamed speakers; "
+               f"speakers: {people or 'none named'}")
 
 
 @corpus.command("list")
@@ -250,7 +299,8 @@ def list_quotes(corpus_path: str | None, speaker: str | None, limit: int, offset
                 _fail(f"no speaker called {speaker!r} in the corpus")
             speaker_id = found[0].id
         for quote in db.quotes(speaker_id=speaker_id, limit=limit, offset=offset):
-            click.echo(f"{quote.id}  {quote.speaker.name}: “{' '.join(quote.text.split())}”")
+            said = quote.speaker.name if quote.speaker.named else f"{quote.speaker.name} ({quote.context or '—'})"
+            click.echo(f"{quote.id}  {said}: “{' '.join(quote.text.split())}”")
             click.echo(f"                  {quote.source.publisher}, “{quote.source.title}” "
                        f"({quote.source.date or 'undated'})")
 
@@ -468,16 +518,23 @@ def serve(host: str, port: int, corpus_path: str | None, token: str | None, corp
     """Serve the JSON API (/v1) for a CMS and the page (/) where an editor pastes a draft."""
     from dataclasses import replace
 
-    from .service import Settings, run
+    from .service import ServeError, Settings, run
     from .store import CorpusError
 
+    if token is not None and not token.strip():
+        _fail("--token is empty (is QUOTEPROOF_TOKEN set to nothing?): give a token, or leave the option out"
+              " to serve without one")
     # the options win; QUOTEPROOF_BODY_TIMEOUT and QUOTEPROOF_HEADER_TIMEOUT tune the rest
     settings = replace(Settings.from_env(), corpus=corpus_path, corpus_read=corpus_read, token=token or None,
                        max_body=max_body, cors_origins=cors_origins, cache_size=cache_size)
     try:
         run(settings, host=host, port=port, workers=workers, access_log=access_log)
-    except CorpusError as exc:
+    except (CorpusError, ServeError) as exc:
         _fail(str(exc))
+
+
+# click 8.2+ raises this for a group called with no command (8.1 printed the help itself)
+_NO_ARGS_IS_HELP: type[Exception] | tuple = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def _corpus_named(args: list[str]) -> str:
@@ -496,14 +553,25 @@ def _corpus_named(args: list[str]) -> str:
 
 
 def main() -> None:
-    """Run the CLI; usage errors exit 2 with one line, never a traceback.
+    """Run the CLI; usage errors exit 2 with one line (click's usage block left out), never a traceback.
 
     Returns nothing: always ends the process. Anything unexpected (a bug, a
     corrupted database, a full disk) becomes one `quoteproof: ...` line on
     stderr and exit status 2; QUOTEPROOF_TRACEBACK=1 shows the traceback instead.
     """
     try:
-        cli.main(standalone_mode=True)  # click turns its own errors into one line and exit 2
+        code = cli.main(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except _NO_ARGS_IS_HELP as exc:  # `quoteproof` alone: the help, as --help shows it
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        sys.exit(0)
+    except click.UsageError as exc:  # a usage mistake: one line, naming where the help is
+        where = exc.ctx.command_path if exc.ctx else "quoteproof"
+        _fail(f"{' '.join(exc.format_message().split())} (see `{where} --help`)")
+    except click.ClickException as exc:
+        _fail(" ".join(exc.format_message().split()))
+    except click.exceptions.Abort:
+        sys.exit(130)
     except KeyboardInterrupt:
         sys.exit(130)
     except MemoryError:

@@ -1,6 +1,6 @@
 """Turn an alignment into the word-level changes an editor reads, each with a kind.
 
-Kinds: replaced, inserted, deleted (plain wording changes), negation and number
+Kinds: replaced, inserted, deleted, moved (plain wording changes), negation and number
 (meaning flips: errors), spelling (a typo fixed, a contraction spelled out:
 minor), elided (an ellipsis standing for omitted words) and bracketed (the
 writer's words in [brackets]); the last two are not drift.
@@ -51,8 +51,10 @@ def classify(draft_keys: list[str], original_keys: list[str]) -> str:
 
 
 def changes(ops: list[Op], tokens: list[Token], original_text: str, original: list[Word]) -> list[Change]:
-    """Return the changes an alignment holds, consecutive edits grouped into one."""
+    """Return the changes an alignment holds, consecutive edits grouped into one; words the draft
+    put in another order are one `moved` change, not an insertion plus a deletion."""
     out: list[Change] = []
+    keys: list[tuple[list[str], list[str]]] = []  # each change's draft and original words
     pending_draft: list[int] = []
     pending_original: list[int] = []
 
@@ -64,9 +66,11 @@ def changes(ops: list[Op], tokens: list[Token], original_text: str, original: li
             return
         d_keys = [tokens[i].key for i in pending_draft]
         o_keys = [original[j].key for j in pending_original]
-        draft_text = " ".join(dict.fromkeys(tokens[i].text for i in pending_draft))
+        # the parts of a contraction share its text and place: once each place, not once each spelling
+        draft_text = " ".join({(tokens[i].start, tokens[i].end): tokens[i].text for i in pending_draft}.values())
         original_text_ = original_span(pending_original[0], pending_original[-1]) if pending_original else ""
         out.append(Change(classify(d_keys, o_keys), draft_text, original_text_))
+        keys.append((d_keys, o_keys))
         pending_draft.clear()
         pending_original.clear()
 
@@ -86,13 +90,47 @@ def changes(ops: list[Op], tokens: list[Token], original_text: str, original: li
             if last > first or token.kind == "bracketed":
                 omitted = original_span(first, last - 1) if last > first else ""
                 out.append(Change(token.kind, token.text, omitted))
+                keys.append(([], []))
         else:
             if op.draft is not None:
                 pending_draft.append(op.draft)
             if op.original is not None:
                 pending_original.extend(range(*op.original))
     flush()
-    return out
+    return _moves(out, keys, original_text, original)
+
+
+MOVE_MIN_WORDS = 3  # a run this long found elsewhere in the original was moved, not written anew
+
+
+def _moves(found: list[Change], keys: list[tuple[list[str], list[str]]], original_text: str,
+           original: list[Word]) -> list[Change]:
+    """Return the changes with each inserted run that stands elsewhere in the original as `moved`
+    (and the deletion of the same words, if the window holds it, dropped)."""
+    words = [w.key for w in original]
+    out: list[Change] = []
+    moved: list[list[str]] = []
+    for change, (d_keys, _) in zip(found, keys, strict=True):
+        at = _run_at(words, d_keys) if change.kind == "inserted" and len(d_keys) >= MOVE_MIN_WORDS else -1
+        if at < 0:
+            out.append(change)
+            continue
+        moved.append(d_keys)
+        span = original_text[original[at].start:original[at + len(d_keys) - 1].end]
+        out.append(Change("moved", change.draft, span))
+    if not moved:
+        return found
+    return [c for c, (_, o_keys) in zip(out, [k for k in keys], strict=True)
+            if not (c.kind == "deleted" and o_keys in moved)]
+
+
+def _run_at(words: list[str], run: list[str]) -> int:
+    """Return where `run` stands as consecutive words in `words`, or -1."""
+    n = len(run)
+    for i in range(len(words) - n + 1):
+        if words[i:i + n] == run:
+            return i
+    return -1
 
 
 def is_drift(change: Change) -> bool:

@@ -99,11 +99,14 @@ def to_sarif(reports: list[FileReport], errors: list[str] | None = None) -> dict
     """Return a SARIF 2.1.0 log: one rule per verdict kind, one result per finding not verified."""
     results = []
     for report, finding in _reportable(reports):
+        message = describe(finding)
+        if report.unit != "line":  # a Word document: line and column are a paragraph and a character in it
+            message = f"{report.where(finding.line)}: {message}"
         result: dict = {
             "ruleId": finding.verdict,
             "ruleIndex": RULE_INDEX[finding.verdict],
             "level": _level(finding),
-            "message": {"text": describe(finding)},
+            "message": {"text": message},
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": {"uri": _uri(report.path)},

@@ -5,6 +5,8 @@ from __future__ import annotations
 from .check import FileReport
 from .models import Finding
 
+FAIL_ON = ("misattributed", "drift", "unverified", "never")
+
 
 def blocks(finding: Finding, fail_on: str) -> bool:
     """Return True when this one finding is at or above the threshold.

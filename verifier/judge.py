@@ -20,7 +20,8 @@ from .store import CorpusReader as Corpus
 from .store import name_key
 
 MIN_MATCHED = 3
-ACCUSE_COVERAGE = 0.8  # share of the draft's words a quote must hold to call them someone else's
+REWRITTEN_CHANGES = 3  # this many changes, with coverage under ACCUSE_COVERAGE: another sentence, not drift
+ACCUSE_COVERAGE = 0.8  # share of the draft's words part of a quote must hold to call them someone else's
 MIN_INFORMATIVE = 2
 STOPWORDS = frozenset(
     """a an the and or but if of to in on at by for with from as into about than then that this these
@@ -31,7 +32,8 @@ STOPWORDS = frozenset(
 PRONOUNS = frozenset("he she they it we i you him her them his its their this that who".split())
 
 
-VIA_WORDS = {"pronoun": "through a pronoun", "previous": "from an earlier quotation's speaker",
+VIA_WORDS = {"pronoun": "through a pronoun", "headline": "from a headline's words",
+             "previous": "from an earlier quotation's speaker",
              "subject": "from the sentence's subject", "description": "from a description",
              "nested": "from the quoted speaker's own words"}
 
@@ -90,9 +92,12 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
     """Return whether the draft's attribution credits the words to the right person."""
     if attribution is None:
         return Credit("none")
-    if attribution.via in ("subject", "previous") and scored.words <= SHORT_QUOTE_WORDS:
+    if attribution.via in ("subject", "previous", "headline") and scored.words <= SHORT_QUOTE_WORDS:
         return Credit("none")  # a few words in a sentence with no cue of their own: a scare quote, not a credit
     quote = scored.alignment.quote
+    if not quote.speaker.named:  # a transcript turn by an unnamed speaker confirms words, never accuses
+        return Credit("none", "the source does not name who said these words"
+                      + (f" (“{quote.context}”)" if quote.context else ""))
     name = attribution.name
     mention = attribution.mention.strip()
     if name is None and (not mention or mention.lower() in PRONOUNS):
@@ -210,9 +215,12 @@ def judge(quotation: Quotation, attribution: Attribution | None, tokens: list[To
     if chosen_credit.note:
         notes.append(chosen_credit.note)
     drifted = [c for c in alignment.changes if is_drift(c)]
-    if chosen_credit.verdict == "wrong" and alignment.coverage < ACCUSE_COVERAGE:
-        # The draft's own words outweigh what it shares with someone else's quote: that is not
-        # evidence that the words are theirs.
+    whole = chosen.matched >= chosen.original_words  # the draft holds all of the corpus quote's words
+    far = alignment.coverage < ACCUSE_COVERAGE and not whole
+    if far and (chosen_credit.verdict == "wrong" or len(drifted) >= REWRITTEN_CHANGES):
+        # The draft's own words outweigh what it shares with part of someone else's quote: that is
+        # not evidence that the words are theirs (all of their quote inside the draft is); and a
+        # sentence with three separate changes and a fifth of its words new is another sentence.
         return Finding(quotation, attribution, "unverified", "warning", score=alignment.score,
                        notes=[f"the closest quote in the corpus, from {quote.speaker.name}, shares only"
                               f" {chosen.matched} of these {chosen.words} words"])
@@ -228,6 +236,7 @@ def judge(quotation: Quotation, attribution: Attribution | None, tokens: list[To
         verdict, severity = "verified", "warning"
     else:
         verdict, severity = "verified", "ok"
-    return Finding(quotation, attribution, verdict, severity, speaker=quote.speaker.name,
+    speaker = quote.speaker.name if quote.speaker.named else None  # a transcript's unnamed speaker is no one
+    return Finding(quotation, attribution, verdict, severity, speaker=speaker,
                    source=quote.source, original=alignment.original, score=alignment.score,
-                   changes=list(alignment.changes), notes=notes)
+                   changes=list(alignment.changes), notes=notes, at=alignment.said_at)

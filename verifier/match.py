@@ -398,8 +398,8 @@ def score_alignment(tokens: list[Token], quote: CorpusQuote) -> Scored:
     deleted = sum(op.kind == "del" for op in ops)
     found = drift_changes(ops, tokens, quote.text, original)
     score = 100.0 * matched / max(n_words + deleted, 1)
-    alignment = Alignment(quote=quote, original=window, score=score,
-                          coverage=matched / max(n_words, 1), changes=tuple(found))
+    alignment = Alignment(quote=quote, original=window, score=score, coverage=matched / max(n_words, 1),
+                          changes=tuple(found), start=original[first].start if spanned else 0)
     return Scored(alignment, tuple(ops), cost, n_words, matched, deleted, len(original))
 
 
@@ -491,7 +491,7 @@ def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] 
 
 
 FRAGMENT_WORDS = (3, 8)  # a short fragment credited to a corpus speaker is looked for among their quotes
-FEW_QUOTES = 400  # a speaker with this many quotes or fewer is read whole; more go through the index
+FEW_QUOTES = 100  # a speaker with this many quotes or fewer is read whole; more go through the index
 
 
 def near_fragment(scored: Scored) -> bool:
@@ -519,6 +519,10 @@ def speaker_fragment_alignments(corpus: Corpus, tokens: list[Token], speaker_ids
         if len(theirs) > FEW_QUOTES:
             theirs = [q for q in candidates(corpus, tokens, [speaker_id], 0.5) if q.speaker.id == speaker_id]
         quotes += theirs
+    # only a quote holding all the fragment's words but one can be a near copy: a set test before aligning
+    keys = {t.key for t in tokens if t.kind == "word"}
+    needed = len(keys) - 1
+    quotes = [q for q in quotes if len(keys & _quote_keys(q.text)[0]) >= needed]
     near = [s for s in (score_alignment(tokens, q) for q in quotes) if near_fragment(s)]
     near.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
     return near

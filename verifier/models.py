@@ -42,7 +42,8 @@ class Attribution:
     relayed_by: str | None = None  # "according to an advocate" when someone else relays
     # How the credit was reached: "cue" (a name beside a cue in the quotation's own sentence), "pronoun",
     # "description" ("the spokesman"), "previous" (an earlier quotation's speaker: split or floating
-    # quotes), "subject" (the sentence's subject, no cue), "nested" (the outer speaker's words).
+    # quotes), "subject" (the sentence's subject, no cue), "nested" (the outer speaker's words), "headline"
+    # (a cue inside a Title Case headline), "title" (the quoted words are a title, not speech).
     via: str = "cue"
 
     @property
@@ -70,6 +71,11 @@ class Speaker:
     gender: str | None = None  # "m", "f" or None; helps resolve pronouns
     qid: str | None = None
 
+    @property
+    def named(self) -> bool:
+        """Return False for the stand-in under which a transcript's unnamed speakers are stored (id "~...")."""
+        return not self.id.startswith("~")
+
 
 @dataclass(frozen=True)
 class Source:
@@ -94,8 +100,15 @@ class CorpusQuote:
     text: str
     speaker: Speaker
     source: Source
-    context: str | None = None  # the sentence the quote came from
+    context: str | None = None  # the sentence the quote came from (a transcript turn: the speaker's label)
     relayed_by: Speaker | None = None  # for second-hand quotes: who reported them
+    cues: tuple[tuple[int, float], ...] = ()  # a transcript turn's (offset in text, start in seconds)
+
+    def said_at(self, offset: int) -> float | None:
+        """Return when the words starting at `offset` of the text began to be said: the start, in
+        seconds, of the cue they fall in (None for a quote without times)."""
+        started = [start for at, start in self.cues if at <= offset]
+        return started[-1] if started else (self.cues[0][1] if self.cues else None)
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,12 @@ class Alignment:
     score: float  # 0-100
     coverage: float  # share of the draft's words found in the original, 0-1
     changes: tuple[Change, ...] = ()
+    start: int = 0  # where `original` begins in the corpus quote's text
+
+    @property
+    def said_at(self) -> float | None:
+        """Return the second at which the original's first word began to be said (None without times)."""
+        return self.quote.said_at(self.start)
 
 
 @dataclass
@@ -141,6 +160,7 @@ class Finding:
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     suppressed: dict | None = None  # {"verdicts", "reason", "line"} when an inline comment accepts it
+    at: float | None = None  # for a timed transcript: the second the matched words began to be said
 
     def to_json(self) -> dict:
         """Return the DESIGN.md quote object (with `suppressed` only when a comment accepted it)."""
@@ -154,7 +174,7 @@ class Finding:
             "verdict": self.verdict,
             "severity": self.severity,
             "speaker": self.speaker,
-            "source": self.source.to_json() if self.source else None,
+            "source": self.source_json(),
             "original": self.original,
             "score": round(self.score),
             "drift": [c.to_json() for c in self.changes],
@@ -163,3 +183,20 @@ class Finding:
         if self.suppressed:
             out["suppressed"] = dict(self.suppressed)
         return out
+
+    def source_json(self) -> dict | None:
+        """Return the DESIGN.md `source` object with `at` ("HH:MM:SS" or None), and `url` pointing at
+        that second (#t=SECONDS) when both are known; None when no source was found."""
+        if self.source is None:
+            return None
+        out = self.source.to_json()
+        out["at"] = clock(self.at) if self.at is not None else None
+        if self.at is not None and out["url"]:
+            out["url"] = f"{out['url'].split('#', 1)[0]}#t={int(self.at)}"
+        return out
+
+
+def clock(seconds: float) -> str:
+    """Return seconds as "HH:MM:SS", whole seconds rounded down."""
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"

@@ -49,11 +49,6 @@ class PersonName:
     surname: str  # "" when the name holds no person's name at all
     suffix: str = ""
 
-    @property
-    def is_bare_surname(self) -> bool:
-        """Return True when the name is a surname alone ("Warren", "Sen. Warren")."""
-        return bool(self.surname) and not self.given
-
 
 def _fold_word(word: str) -> str:
     return fold(word).replace("'", "").replace("’", "").rstrip(".")
@@ -76,7 +71,7 @@ def parse_name(name: str) -> PersonName:
     glued = _GLUED.search(text)
     if glued:
         text = text[:glued.end()]  # "Harry ReidHarry Mason", words a scraper ran together: the first name
-    words = [w for w in _WORD.findall(text)]
+    words = _WORD.findall(text)
     words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
     suffix = ""
     while words and _fold_word(words[-1]) in SUFFIXES and len(words) > 1:

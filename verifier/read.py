@@ -14,6 +14,8 @@ from pathlib import Path
 
 MAX_BYTES_DEFAULT = 10 * 1024 * 1024
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ""}
+KINDS = ("txt", "md", "html", "docx")
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 class InputError(Exception):
@@ -36,6 +38,7 @@ class Document:
     offsets: list[int] | None = None
     suppressions: list = field(default_factory=list)  # markup.Suppression: inline `quoteproof: ignore` comments
     warnings: list[str] = field(default_factory=list)  # one line each, e.g. a suppression without a reason
+    places: dict[int, str] = field(default_factory=dict)  # line -> where it is, when not the body ("footnote 2")
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def source_offset(self, index: int) -> int:
@@ -58,8 +61,10 @@ class Document:
 
 
 def kind_for(path: str) -> str:
-    """Return "md", "html" or "txt" for a file name."""
+    """Return "md", "html", "docx" or "txt" for a file name."""
     suffix = Path(path).suffix.lower()
+    if suffix == ".docx":
+        return "docx"
     if suffix in (".md", ".markdown"):
         return "md"
     if suffix in (".html", ".htm"):
@@ -116,8 +121,34 @@ def document_from_text(text: str, path: str = "<text>", kind: str = "txt") -> Do
                     suppressions=found.suppressions, warnings=found.warnings)
 
 
+def document_from_bytes(data: bytes, path: str, kind: str) -> Document:
+    """Return the Document for a file's bytes: a Word document for kind "docx", else UTF-8 text."""
+    if kind == "docx":
+        from .word import read_docx
+
+        return read_docx(data, path)
+    return document_from_text(decode(data, path), path, kind)
+
+
+def document_from_upload(text: str, path: str, kind: str) -> Document:
+    """Return the Document for a draft sent as a string: the text itself, or for "docx" the file in base64."""
+    if kind != "docx":
+        return document_from_text(text, path, kind)
+    import base64
+    import binascii
+
+    try:
+        data = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError(f"{path}: a Word document is sent as base64, and this is not base64") from None
+    return document_from_bytes(data, path, "docx")
+
+
 def read_document(path: str, max_bytes: int = MAX_BYTES_DEFAULT, kind: str | None = None) -> Document:
-    """Return the Document for a file path ("-" is standard input)."""
+    """Return the Document for a file path ("-" is standard input; a Word document there is recognised)."""
     data = read_bytes(path, max_bytes)
-    text = decode(data, "<stdin>" if path == "-" else path)
-    return document_from_text(text, path, kind or (kind_for(path) if path != "-" else "txt"))
+    if path == "-":  # errors name "<stdin>"; the report names "-", as the user typed it
+        document = document_from_bytes(data, "<stdin>", kind or ("docx" if data.startswith(ZIP_MAGIC) else "txt"))
+        document.path = "-"
+        return document
+    return document_from_bytes(data, path, kind or kind_for(path))

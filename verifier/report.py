@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 
 from .check import FileReport, summary
 from .drift import is_drift
 from .gate import fails, verdict_line
-from .models import Change, Finding
+from .models import Change, Finding, clock
 
 MARKS = {"verified": "✓", "drift": "~", "misattributed": "✗", "unverified": "?"}
 COLOURS = {"verified": "green", "drift": "yellow", "misattributed": "red", "unverified": "cyan"}
@@ -46,14 +47,20 @@ def _source_line(finding: Finding) -> str:
 
 def _mark(text: str, parts: list[str], style: Style, colour: str) -> str:
     """Return `text` with each changed part highlighted (bold colour on a terminal, *stars* otherwise)."""
-    out = text
-    for part in parts:
-        if part and part in out:
-            styled = style(part, fg=colour, bold=True)
-            if styled == part:
-                styled = f"*{part}*"
-            out = out.replace(part, styled, 1)
-    return out
+    out: list[str] = []
+    pos = 0
+    for part in parts:  # in the order the changes come, each a whole word or words (not the "a" of "and")
+        if not part:
+            continue
+        word = re.compile(rf"(?<!\w){re.escape(part)}(?!\w)")
+        found = word.search(text, pos) or word.search(text)
+        if found is None or found.start() < pos:
+            continue
+        styled = style(part, fg=colour, bold=True)
+        out += [text[pos:found.start()], styled if styled != part else f"*{part}*"]
+        pos = found.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def describe_change(change: Change) -> tuple[str, str]:
@@ -70,6 +77,8 @@ def describe_change(change: Change) -> tuple[str, str]:
         return change.kind, f"“{change.draft}” is not in the original"
     if change.kind == "deleted":
         return change.kind, f"“{change.original}” left out, with no ellipsis"
+    if change.kind == "moved":
+        return change.kind, f"“{change.draft}” is in the original, in another place"
     if not change.draft:
         return change.kind, f"“{change.original}” left out"
     if not change.original:
@@ -77,19 +86,25 @@ def describe_change(change: Change) -> tuple[str, str]:
     return change.kind, f"“{change.draft}” where the original says “{change.original}”"
 
 
-def suppression_phrase(suppressed: dict) -> str:
-    """Return what the report says of a finding accepted by an inline comment."""
+def suppression_phrase(suppressed: dict, report: FileReport | None = None) -> str:
+    """Return what the report says of a finding accepted by an inline comment (a Word comment in a .docx)."""
     reason = suppressed.get("reason") or "no reason given"
-    return f"accepted by the comment on line {suppressed.get('line')} — {reason}"
+    comment = f"comment on line {suppressed.get('line')}"
+    if report is not None and report.unit != "line":
+        comment = f"Word comment on {report.where(suppressed.get('line', 0))}"
+    return f"accepted by the {comment} — {reason}"
 
 
-def finding_lines(finding: Finding, style: Style = plain) -> list[str]:
-    """Return the text lines that describe one finding."""
+def finding_lines(finding: Finding, style: Style = plain, report: FileReport | None = None) -> list[str]:
+    """Return the text lines that describe one finding (positions named as `report` names them, if given)."""
     verdict = finding.verdict
     head = style(f"{MARKS[verdict]} {verdict}", fg=COLOURS[verdict], bold=True)
     if verdict == "drift":
         head += f" ({finding.severity})"
-    lines = [f"  {finding.line}:{finding.column}  {head}  “{' '.join(finding.quotation.text.split())}”"]
+    where = f"{finding.line}:{finding.column}"
+    if report is not None and report.unit != "line":
+        where = f"{report.where(finding.line)}, character {finding.column}"
+    lines = [f"  {where}  {head}  “{' '.join(finding.quotation.text.split())}”"]
     att = finding.attribution
     credited = "no one"
     if att:
@@ -97,8 +112,11 @@ def finding_lines(finding: Finding, style: Style = plain) -> list[str]:
         if att.name and att.mention and att.mention != att.name:
             credited += f" (“{att.mention}”)"
     lines.append(f"      credited to: {credited}")
+    said_at = f", at {clock(finding.at)}" if finding.at is not None else ""
     if finding.speaker:
-        lines.append(f"      said by:     {finding.speaker} — {_source_line(finding)}")
+        lines.append(f"      said by:     {finding.speaker} — {_source_line(finding)}{said_at}")
+    elif finding.source:  # words a transcript's unnamed speaker said
+        lines.append(f"      source:      {_source_line(finding)}{said_at}")
     drift = [c for c in finding.changes if is_drift(c)]
     if drift:
         draft = " ".join(finding.quotation.text.split())
@@ -111,7 +129,7 @@ def finding_lines(finding: Finding, style: Style = plain) -> list[str]:
     for note in finding.notes:
         lines.append(f"      note:        {note}")
     if finding.suppressed:
-        lines.append(f"      suppressed:  {suppression_phrase(finding.suppressed)}")
+        lines.append(f"      suppressed:  {suppression_phrase(finding.suppressed, report)}")
     return lines
 
 
@@ -124,7 +142,7 @@ def to_text(reports: list[FileReport], style: Style = plain, fail_on: str | None
         if not report.findings:
             lines.append("  no quotations to check")
         for finding in report.findings:
-            lines.extend(finding_lines(finding, style))
+            lines.extend(finding_lines(finding, style, report))
         for warning in report.warnings:
             lines.append(f"  warning: {warning}")
         lines.append("")

@@ -1,6 +1,6 @@
 """The HTTP service: a JSON API under /v1 for a CMS, and a page at / for editors.
 
-`quoteproof serve` runs this ASGI app under uvicorn. Each worker process opens
+`quoteproof serve` runs this ASGI app under Granian. Each worker process opens
 the corpus once, read-only, and guards that one connection with a lock (sync
 endpoints run in a thread pool). Reports are cached per worker by draft: the
 corpus cannot change under a running worker.
@@ -15,18 +15,20 @@ the body is read whole), 422 for a body that is not what the schema says.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import hmac
 import html
 import json
 import logging
 import os
+import socket
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
@@ -35,16 +37,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import __version__
 from .check import FileReport, check_document, summary
 from .gate import fails
 from .models import Speaker
-from .read import document_from_text
+from .read import InputError, document_from_upload
 from .store import CorpusError, database_errors, open_corpus
 from .store import CorpusReader as Corpus
 
@@ -53,10 +54,14 @@ log = logging.getLogger("quoteproof.service")
 STATIC = Path(__file__).resolve().parent / "static"
 FAIL_ON = ("misattributed", "drift", "unverified", "never")
 FailOn = Literal["misattributed", "drift", "unverified", "never"]
-Format = Literal["txt", "md", "html"]
+Format = Literal["txt", "md", "html", "docx"]
 PROBLEM = "application/problem+json"
 MAX_DOCUMENTS = 100
-MAX_HEADER_BYTES = 16 * 1024  # request line and headers; an incomplete head is cut off past this too
+# characters of draft checked on the event loop: ~10 ms for an article with a few quotations, ~70-90 ms at
+# worst (nothing but short quotations)
+INLINE_MAX_TEXT = 4_000
+MAX_HEADER_BYTES = 16 * 1024  # request line and headers (the Guard answers 431 past this)
+HEAD_BUFFER_BYTES = 128 * 1024  # the server's read buffer: a head that does not fit is refused 431 by it
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -73,7 +78,7 @@ ASGIApp = Callable[[MutableMapping[str, Any], Callable[[], Awaitable[dict]], Cal
 # -- settings ----
 @dataclass(frozen=True)
 class Settings:
-    """How the service runs; passed to uvicorn worker processes through the environment."""
+    """How the service runs; passed to the server's worker processes through the environment."""
 
     corpus: str | None = None  # None: the shipped default corpus
     corpus_read: str | None = None  # a PostgreSQL standby that answers checks and searches
@@ -153,19 +158,47 @@ TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Metho
 
 
 async def send_problem(send: Callable[[dict], Awaitable[None]], status: int, detail: str, path: str,
-                       headers: list[tuple[bytes, bytes]] = ()) -> None:
-    """Send a problem-details response straight through ASGI (used before the app runs)."""
+                       headers: Iterable[tuple[bytes, bytes]] = (),
+                       drain: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Send a problem-details response straight through ASGI (used before the app runs) and close the
+    connection (returns nothing). With `drain`, the answer is sent at once without a length (chunked), so
+    that the response stays open while `drain()` runs, and ends after it."""
     body = problem_body(status, TITLES.get(status, "Error"), detail, path)
+    length = [] if drain is not None else [(b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close"), *headers]})
-    await send({"type": "http.response.body", "body": body})
+                "headers": [(b"content-type", PROBLEM.encode()), *length, (b"connection", b"close"), *headers]})
+    await send({"type": "http.response.body", "body": body, "more_body": drain is not None})
+    if drain is not None:
+        await drain()
+        await send({"type": "http.response.body", "body": b""})
 
 
-# -- the guard in front of the app: token, body limit, body deadline, security headers ----
+def replaying(first: dict, receive: Callable[[], Awaitable[dict]]) -> Callable[[], Awaitable[dict]]:
+    """Return an ASGI receive callable that gives the message `first` (again), then what `receive` gives."""
+    pending = [first]
+
+    async def replay() -> dict:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
+# -- the guard in front of the app: what the HTTP server leaves to the app ----
 class Guard:
-    """ASGI middleware: checks the bearer token on /v1, refuses bodies over the limit before reading them
-    whole, refuses bodies that arrive too slowly, and adds security headers to every response."""
+    """ASGI middleware for the limits no candidate server sets through its options (see DESIGN.md, "The HTTP
+    server"): the bearer token on /v1, the body limit (413, refused from Content-Length or as soon as the
+    streamed bytes pass it, before the body is read whole), the body deadline (408), a cap on complete
+    request heads (431, as a problem document), and security headers on every response.
+
+    A request refused while its body is still coming is answered, then drained (lingering close, as nginx
+    does): the client may not read the answer before it has sent its body, and closing a connection with
+    unread bytes in it sends a reset that destroys the answer in the client's buffer. The drain stops at
+    the end of the body, after DRAIN_BYTES or after DRAIN_SECONDS, whichever comes first; the connection
+    is then closed.
+    """
+
+    DRAIN_BYTES = 16 * 1024 * 1024
+    DRAIN_SECONDS = 5.0
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -185,422 +218,69 @@ class Guard:
                 message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
             await send(message)
 
+        async def refuse(status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+            await send_problem(send_with_headers, status, detail, path, headers,
+                               drain=partial(self._drain, receive) if body_pending else None)
+
         raw_headers = scope.get("headers") or []
-        if sum(len(k) + len(v) + 4 for k, v in raw_headers) + len(scope.get("raw_path") or b"") > MAX_HEADER_BYTES:
-            await send_problem(send_with_headers, 431, f"the request line and headers are over "
-                               f"{MAX_HEADER_BYTES:,} bytes", path)
-            return
         headers = dict(raw_headers)
+        body_pending = headers.get(b"content-length", b"0") not in (b"", b"0") or b"transfer-encoding" in headers
+        if sum(len(k) + len(v) + 4 for k, v in raw_headers) + len(scope.get("raw_path") or b"") > MAX_HEADER_BYTES:
+            await refuse(431, f"the request line and headers are over {MAX_HEADER_BYTES:,} bytes")
+            return
         if self.token and (path == "/v1" or path.startswith("/v1/")) and not self._authorised(headers):
-            await send_problem(send_with_headers, 401, "this service needs the header 'Authorization: Bearer "
-                               "<token>' on /v1", path, [(b"www-authenticate", b'Bearer realm="quoteproof"')])
+            await refuse(401, "this service needs the header 'Authorization: Bearer <token>' on /v1",
+                         [(b"www-authenticate", b'Bearer realm="quoteproof"')])
             return
         limit = self.settings.max_body
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await send_problem(send_with_headers, 413, f"the body is {int(declared):,} bytes; the limit is "
-                               f"{limit:,}", path)
+            await refuse(413, f"the body is {int(declared):,} bytes; the limit is {limit:,}")
             return
         chunks: list[bytes] = []
         size = 0
         try:
             async with asyncio.timeout(self.settings.body_timeout):
-                more = True
-                while more:
+                while body_pending:
                     message = await receive()
                     if message["type"] == "http.disconnect":
+                        # gone, or a body the server could not frame (broken chunked encoding): answer in
+                        # case the client is still there; the server drops it otherwise (OSError: ASGI 2.4)
+                        body_pending = False
+                        with suppress(OSError):
+                            await refuse(400, "the request body ended before it was whole")
                         return
                     chunk = message.get("body", b"")
                     size += len(chunk)
+                    body_pending = message.get("more_body", False)
                     if size > limit:
-                        await send_problem(send_with_headers, 413, f"the body is over the {limit:,}-byte limit",
-                                           path)
+                        await refuse(413, f"the body is over the {limit:,}-byte limit")
                         return
                     chunks.append(chunk)
-                    more = message.get("more_body", False)
         except TimeoutError:
-            await send_problem(send_with_headers, 408, f"the body did not arrive within "
-                               f"{self.settings.body_timeout:g} s", path)
+            body_pending = False  # a client this slow is not waited for any longer
+            await refuse(408, f"the body did not arrive within {self.settings.body_timeout:g} s")
             return
         whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, replaying(whole, receive), send_with_headers)
+
+    async def _drain(self, receive: Callable[[], Awaitable[dict]]) -> None:
+        """Read and drop what is left of the request body, within DRAIN_BYTES and DRAIN_SECONDS."""
+        dropped = 0
+        try:
+            async with asyncio.timeout(self.DRAIN_SECONDS):
+                while dropped <= self.DRAIN_BYTES:
+                    message = await receive()
+                    dropped += len(message.get("body", b""))
+                    if message["type"] != "http.request" or not message.get("more_body", False):
+                        return
+        except TimeoutError:
+            pass
 
     def _authorised(self, headers: dict[bytes, bytes]) -> bool:
         scheme, _, value = headers.get(b"authorization", b"").partition(b" ")
         return scheme.lower() == b"bearer" and self.token is not None and hmac.compare_digest(value.strip(),
                                                                                                self.token)
-
-
-# -- /v1/check without the framework in the way ----
-def replaying(first: dict, receive: Callable[[], Awaitable[dict]]) -> Callable[[], Awaitable[dict]]:
-    """Return an ASGI receive callable that gives the message `first` (again), then what `receive` gives."""
-    pending = [first]
-
-    async def replay() -> dict:
-        return pending.pop() if pending else await receive()
-
-    return replay
-
-
-class CheckFastPath:
-    """ASGI middleware: answers a well-formed `POST /v1/check` itself, and hands everything else on.
-
-    FastAPI's routing, dependency solving, request and response objects and the hop to its thread pool cost
-    more per request than a small draft takes to check. A request with a JSON content type, no query or just
-    `fail_on=<threshold>`, and a body `CheckRequest` accepts (validated from the JSON bytes in one step) is
-    answered here with the same bytes and headers the FastAPI route gives. Anything else, including every
-    body the model refuses, goes on to that route unchanged, so errors, problem details and the OpenAPI
-    document come from one place.
-
-    Drafts of up to INLINE_MAX_TEXT characters are checked right here on the event loop when the corpus lock
-    is free (first come, first served, with no thread hand-off); bigger ones, or when another thread holds
-    the lock, go to the thread pool so the loop keeps answering other requests (health checks among them).
-    """
-
-    # characters: ~10 ms for an article with a few quotations; ~70-90 ms at worst (nothing but short quotations)
-    INLINE_MAX_TEXT = 4_000
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Callable[[], Awaitable[dict]],
-                       send: Callable[[dict], Awaitable[None]]) -> None:
-        """Answer one request, or pass it on."""
-        if scope["type"] != "http" or scope["path"] != "/v1/check" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        fail_on = self._fail_on(scope.get("query_string", b""))
-        if fail_on is None or not self._json(scope.get("headers") or []):
-            await self.app(scope, receive, send)
-            return
-        message = await receive()  # the Guard hands over the whole body in one message
-        if message["type"] != "http.request" or message.get("more_body", False):
-            await self.app(scope, replaying(message, receive), send)
-            return
-        try:
-            request = CheckRequest.model_validate_json(message.get("body", b""))
-        except ValidationError:
-            await self.app(scope, replaying(message, receive), send)
-            return
-        checker: Checker = scope["app"].state.checker
-        drafts = request.drafts()
-        checked = checker.check_now(drafts) if request.size() <= self.INLINE_MAX_TEXT else None
-        if checked is None:
-            checked = await run_in_threadpool(checker.check, drafts)
-        body = answer(checked, request.fail_on or fail_on)
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": body})
-
-    @staticmethod
-    def _fail_on(query: bytes) -> str | None:
-        """Return the threshold the query asks for (the default without one); None for any other query."""
-        if not query:
-            return "misattributed"
-        name, _, value = query.partition(b"=")
-        threshold = value.decode("latin-1")
-        return threshold if name == b"fail_on" and threshold in FAIL_ON else None
-
-    @staticmethod
-    def _json(headers: list[tuple[bytes, bytes]]) -> bool:
-        """Return whether the request says its body is `application/json` (UTF-8, JSON's own encoding)."""
-        for name, value in headers:
-            if name == b"content-type":
-                kind, _, params = value.lower().partition(b";")
-                return kind.strip() == b"application/json" and params.strip() in (b"", b"charset=utf-8")
-        return False
-
-
-# -- keeping the workers' shares of connections even ----
-class WorkerLoads:
-    """How many connections each worker process holds, in a small file all the workers map (`run` makes it).
-
-    Workers share one listening socket, and whichever wakes first accepts every connection waiting: 20
-    clients that connect at once often all land on one worker, which then serves them all on one core
-    while the other idles, each request waiting behind 19 others. Kept-alive connections stay where they
-    landed. So a worker holding more than its share (the total over the live workers, rounded up) answers
-    its next request on a surplus connection with `Connection: close`; the client reconnects, and the new
-    connection goes to whichever worker accepts first, most likely the less busy one. Connections already
-    on their way out count as gone, so a worker never sends away more than its surplus at once.
-
-    The file holds SLOTS pairs of 64-bit integers (worker pid, open connections); a worker claims a free
-    slot (or a dead worker's) under an exclusive lock on the file, and frees it when it stops.
-    """
-
-    SLOTS = 64
-    ENV = "QUOTEPROOF_WORKER_LOADS"
-
-    def __init__(self, path: str) -> None:
-        import mmap
-
-        self.path = path
-        with open(path, "r+b") as handle:
-            self._map = mmap.mmap(handle.fileno(), self.SLOTS * 16)
-        self._table = memoryview(self._map).cast("q")
-        self.slot: int | None = None
-        self.leaving = 0  # this worker's connections answered with Connection: close and not yet closed
-
-    @classmethod
-    def create(cls, directory: str | None = None) -> str:
-        """Return the path of a new, empty table (the caller removes it when the server stops)."""
-        import tempfile
-
-        handle, path = tempfile.mkstemp(prefix="quoteproof-workers-", dir=directory)
-        with os.fdopen(handle, "wb") as out:
-            out.write(bytes(cls.SLOTS * 16))
-        return path
-
-    @classmethod
-    def from_env(cls) -> WorkerLoads | None:
-        """Return the table named by QUOTEPROOF_WORKER_LOADS, with a slot claimed for this process; None when
-        there is none (one worker, or a platform without file locks)."""
-        path = os.environ.get(cls.ENV)
-        if not path:
-            return None
-        try:
-            import fcntl  # noqa: F401
-        except ImportError:  # Windows
-            return None
-        try:
-            loads = cls(path)
-        except (OSError, ValueError):
-            log.warning("cannot use the worker table %s: connections are not balanced", path)
-            return None
-        with loads._locked():
-            for slot in range(cls.SLOTS):
-                pid = loads._table[2 * slot]
-                if pid == 0 or not _alive(pid):
-                    loads._table[2 * slot], loads._table[2 * slot + 1] = os.getpid(), 0
-                    loads.slot = slot
-                    break
-        return loads if loads.slot is not None else None
-
-    def set(self, connections: int) -> None:
-        """Record how many connections this worker holds."""
-        if self.slot is not None:
-            self._table[2 * self.slot + 1] = connections
-
-    def over_share(self, connections: int) -> bool:
-        """Return whether this worker, holding `connections`, should send one away; when it returns True the
-        connection counts as leaving until `left` is called for it."""
-        staying = connections - self.leaving
-        if self.slot is None or staying <= 1:
-            return False
-        for attempt in range(2):
-            table = self._table.tolist()
-            counts = [table[i + 1] for i in range(0, len(table), 2) if table[i]]
-            share = -(-sum(counts) // len(counts)) if counts else staying
-            if staying <= share:
-                return False
-            if attempt == 0 and not self._forget_dead(table):
-                break  # every worker counted is alive: the share stands
-        self.leaving += 1
-        return True
-
-    def left(self) -> None:
-        """Note that a connection sent away has closed."""
-        self.leaving = max(0, self.leaving - 1)
-
-    def close(self) -> None:
-        """Free this worker's slot."""
-        if self.slot is not None:
-            self._table[2 * self.slot] = self._table[2 * self.slot + 1] = 0
-            self.slot = None
-
-    def _forget_dead(self, table: list[int]) -> bool:
-        """Free the slots of workers that are gone; return whether there were any."""
-        freed = False
-        with self._locked():  # not a slot a starting worker is claiming right now
-            for slot in range(self.SLOTS):
-                pid = table[2 * slot]
-                if pid and slot != self.slot and self._table[2 * slot] == pid and not _alive(pid):
-                    self._table[2 * slot] = self._table[2 * slot + 1] = 0
-                    freed = True
-        return freed
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """Hold the table's file lock (claiming and freeing slots take it)."""
-        import fcntl
-
-        with open(self.path, "r+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _alive(pid: int) -> bool:
-    """Return whether a process with this pid exists."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-WORKER_LOADS: WorkerLoads | None = None  # this worker's table, while its app runs (set by the lifespan)
-
-
-class OneSend:
-    """The transport as one response cycle sees it: the response head is held back until the first body
-    bytes, so that a response sent whole (as most are) leaves in one write.
-
-    Written separately, the head wakes the client, which finds no body yet and sleeps again until the second
-    write: two wake-ups and two system calls a response, on a machine whose cores the clients may share.
-    A head whose body does not follow at once (a streamed response) is sent at the next turn of the event
-    loop, or before anything else the protocol writes (`flush`).
-    """
-
-    __slots__ = ("_transport", "_cycle", "_loop", "_held", "_head_seen")
-
-    def __init__(self, transport: asyncio.Transport, cycle: Any, loop: asyncio.AbstractEventLoop) -> None:
-        self._transport, self._cycle, self._loop = transport, cycle, loop
-        self._held: bytes | None = None
-        self._head_seen = False
-
-    def write(self, data: bytes) -> None:
-        """Hold the response head; write anything else, after the head if one is held."""
-        if self._held is not None:
-            data, self._held = self._held + data, None
-        elif not self._head_seen and self._cycle.response_started:
-            self._head_seen = True  # (a "100 Continue" is written before the response starts: not held)
-            self._held = data
-            self._loop.call_soon(self.flush)
-            return
-        self._transport.write(data)
-
-    def flush(self) -> None:
-        """Write the held head, if any."""
-        if self._held is not None:
-            data, self._held = self._held, None
-            self._transport.write(data)
-
-    def close(self) -> None:
-        """Write what is held, then close the connection."""
-        self.flush()
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools (llhttp) protocol with the limits uvicorn leaves out: a deadline and a size cap
-    for request heads.
-
-    A client that opens a connection (or starts another request on a kept-alive one) and does not finish
-    the headers within the deadline is disconnected, so slow clients cannot hold connections open. A head
-    still incomplete past MAX_HEADER_BYTES is answered 431 and the connection closed, so it cannot grow
-    without bound (a complete head over the limit is refused by the Guard, also with 431). With several
-    workers, it keeps the worker's count of connections in WorkerLoads and sends surplus ones away.
-    """
-
-    header_timeout = float(os.environ.get("QUOTEPROOF_HEADER_TIMEOUT") or 10.0)
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        """Accept a connection and start the clock for its first request's headers."""
-        super().connection_made(transport)
-        self._header_timer: asyncio.TimerHandle | None = None
-        self._head_open = False  # a request head has begun and is not complete
-        self._head_bytes = 0  # bytes of it received so far (at most one request's head more: see data_received)
-        self._body_bytes = 0  # body bytes the parser gave out during the current data_received
-        self._sent_away = False  # answered with Connection: close to even out the workers' shares
-        self._arm_header_timer()
-        if WORKER_LOADS is not None:
-            WORKER_LOADS.set(len(self.connections))
-
-    def data_received(self, data: bytes) -> None:
-        """Feed bytes to the parser; cut off a head that grows past the limit; stop the header clock once a
-        request has started, start it for the next one."""
-        self._body_bytes = 0
-        super().data_received(data)
-        if self.transport.is_closing():
-            return
-        if self._head_open:
-            # all of `data` but the body bytes the parser gave out: when the same bytes finished one request
-            # and began the next (pipelining), this counts the finished request's head too
-            self._head_bytes += len(data) - self._body_bytes
-            if self._head_bytes > MAX_HEADER_BYTES:
-                self._refuse_head()
-                return
-        if self._waiting_for_request():
-            self._arm_header_timer()
-        else:
-            self._disarm_header_timer()
-
-    def on_message_begin(self) -> None:
-        """Start counting a request head's bytes."""
-        super().on_message_begin()
-        self._head_open, self._head_bytes = True, 0
-
-    def on_headers_complete(self) -> None:
-        """Stop counting: the head is whole (the Guard checks its size). Start the request; when this worker
-        holds more than its share of connections, its answer closes the connection."""
-        self._head_open = False
-        super().on_headers_complete()
-        cycle = self.cycle
-        if cycle is not None and cycle.scope is self.scope:
-            cycle.transport = OneSend(self.transport, cycle, self.loop)
-        if (WORKER_LOADS is not None and cycle is not None and cycle.scope is self.scope and cycle.keep_alive
-                and not self._sent_away and WORKER_LOADS.over_share(len(self.connections))):
-            cycle.keep_alive = False
-            self._sent_away = True
-
-    def on_body(self, body: bytes) -> None:
-        """Note how many body bytes arrived in this read."""
-        self._body_bytes += len(body)
-        super().on_body(body)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        """Forget the header clock when the connection goes, and count it out."""
-        self._disarm_header_timer()
-        super().connection_lost(exc)
-        if WORKER_LOADS is not None:
-            if self._sent_away:
-                WORKER_LOADS.left()
-            WORKER_LOADS.set(len(self.connections))
-
-    def _waiting_for_request(self) -> bool:
-        return self.cycle is None or self.cycle.response_complete
-
-    def _arm_header_timer(self) -> None:
-        if self._header_timer is None:
-            self._header_timer = self.loop.call_later(self.header_timeout, self._header_timed_out)
-
-    def _disarm_header_timer(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-
-    def _header_timed_out(self) -> None:
-        self._header_timer = None
-        if self._waiting_for_request() and not self.transport.is_closing():
-            self.logger.info("closing a connection whose request headers did not arrive in %g s",
-                             self.header_timeout)
-            self.transport.close()
-
-    def send_400_response(self, msg: str) -> None:
-        """Answer a request the parser refused (after anything held for the previous response)."""
-        self._flush()
-        super().send_400_response(msg)
-
-    def _flush(self) -> None:
-        if self.cycle is not None and isinstance(self.cycle.transport, OneSend):
-            self.cycle.transport.flush()
-
-    def _refuse_head(self) -> None:
-        self._flush()
-        body = problem_body(431, TITLES[431], f"the request line and headers are over {MAX_HEADER_BYTES:,} bytes")
-        head = [b"HTTP/1.1 431 Request Header Fields Too Large", b"content-type: " + PROBLEM.encode(),
-                b"content-length: " + str(len(body)).encode(), b"connection: close",
-                *(name + b": " + value for name, value in SECURITY_HEADERS)]
-        self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
-        self.transport.close()
-        self._disarm_header_timer()
 
 
 # -- the checker each worker holds ----
@@ -667,7 +347,7 @@ class Checker:
             if found is not None:
                 self._cache.move_to_end(key)
                 return found
-        document = document_from_text(text, path, kind)
+        document = document_from_upload(text, path, kind)
         with nullcontext() if locked else self.lock:
             if self.corpus.refresh():
                 # another process (an import on a shared PostgreSQL corpus) changed the corpus: what was
@@ -731,7 +411,8 @@ class DocumentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     text: str = Field(strict=True, min_length=1, description="The draft.")
-    format: Format = Field("txt", description="How the draft is written: plain text, Markdown or HTML.")
+    format: Format = Field("txt", description="How the draft is written: plain text, Markdown, HTML, or a Word "
+                           "document (docx: `text` is the .docx file in base64).")
     path: str | None = Field(None, max_length=1000, description="A name for the draft, echoed back as `path`.")
 
 
@@ -742,7 +423,7 @@ class CheckRequest(BaseModel):
         "examples": [{"text": "“We’re of course aware of these concerns,” Reid said.", "format": "txt"},
                      {"documents": [{"text": "…", "path": "a.md", "format": "md"}], "fail_on": "drift"}]})
     text: str | None = Field(None, strict=True, description="A single draft.")
-    format: Format = Field("txt", description="How `text` is written.")
+    format: Format = Field("txt", description="How `text` is written (docx: the .docx file in base64).")
     path: str | None = Field(None, max_length=1000, description="A name for `text`, echoed back as `path`.")
     documents: list[DocumentIn] | None = Field(None, min_length=1, max_length=MAX_DOCUMENTS,
                                                description="A batch of drafts (instead of `text`).")
@@ -761,6 +442,12 @@ class CheckRequest(BaseModel):
                     text.encode()
                 except UnicodeEncodeError:  # JSON's "\\ud800" escapes: not text any reply could carry
                     raise ValueError("the text has a lone surrogate (an unpaired \\uD800-\\uDFFF escape)") from None
+        for text, kind, path in self.drafts():
+            if kind == "docx":  # read here, so that a bad file is a 422 problem like any other bad body
+                try:
+                    document_from_upload(text, path, kind)
+                except InputError as exc:
+                    raise ValueError(str(exc)) from None
         return self
 
     def size(self) -> int:
@@ -788,6 +475,7 @@ class SourceOut(BaseModel):
     title: str
     date: str | None
     url: str | None
+    at: str | None = Field(default=None, description="HH:MM:SS: where in a timed transcript the words were said.")
 
 
 class ChangeOut(BaseModel):
@@ -934,16 +622,11 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None,
             path = settings.corpus or str(default_corpus_path())
             opened = open_corpus(path, readonly=True, read_location=settings.corpus_read)
         app.state.checker = Checker(corpus or opened, settings.cache_size)
-        global WORKER_LOADS
-        WORKER_LOADS = WorkerLoads.from_env()
         try:
             # after the corpus is open, so that what opening it made is frozen too
             with start_up_frozen() if freeze_start_up else nullcontext():
                 yield
         finally:
-            if WORKER_LOADS is not None:
-                WORKER_LOADS.close()
-                WORKER_LOADS = None
             if opened is not None:
                 opened.close()
 
@@ -961,12 +644,19 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None,
 
     @v1.post("/check", summary="Check one draft or a batch", response_model=None,
              responses={200: {"model": CheckResponse}, **_problems(413, 422)})
-    def check(body: CheckRequest, request: Request,
-              fail_on: Annotated[FailOn, Query(description="Threshold for `decision: block`.")] = "misattributed",
-              ) -> Response:
-        """Return the `check --format json` document for the drafts, with `fail_on` and `decision`."""
-        threshold = body.fail_on or fail_on
-        return Response(answer(checker(request).check(body.drafts()), threshold), media_type="application/json")
+    async def check(body: CheckRequest, request: Request,
+                    fail_on: Annotated[FailOn, Query(description="Threshold for `decision: block`.")]
+                    = "misattributed") -> Response:
+        """Return the `check --format json` document for the drafts, with `fail_on` and `decision`.
+
+        Drafts of up to INLINE_MAX_TEXT characters are checked right here on the event loop when the corpus
+        lock is free (no hand-off to a thread); bigger ones, or when another thread holds the lock, go to
+        the thread pool, so the loop keeps answering other requests (health checks among them)."""
+        drafts = body.drafts()
+        checked = checker(request).check_now(drafts) if body.size() <= INLINE_MAX_TEXT else None
+        if checked is None:
+            checked = await run_in_threadpool(checker(request).check, drafts)
+        return Response(answer(checked, body.fail_on or fail_on), media_type="application/json")
 
     @v1.get("/quotes/search", summary="Search the corpus", response_model=None,
             responses={200: {"model": SearchOut}, **_problems(404, 422)})
@@ -1043,7 +733,6 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None,
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
-    app.add_middleware(CheckFastPath)  # inside CORS and the Guard: both still see every request
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -1140,42 +829,73 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def app_from_env() -> FastAPI:
-    """Return the app configured from QUOTEPROOF_* environment variables (uvicorn's factory for workers)."""
+    """Return the app configured from QUOTEPROOF_* environment variables (the server's factory for workers)."""
     return create_app(Settings.from_env(), freeze_start_up=True)
 
 
 def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
         access_log: bool = True) -> None:
-    """Serve the app with uvicorn until interrupted; raises CorpusError when the corpus cannot be opened."""
-    import uvicorn
-
+    """Serve the app with Granian until interrupted (returns then); raises CorpusError when the corpus cannot
+    be opened."""
     from .records import default_corpus_path
 
     path = settings.corpus or str(default_corpus_path())  # build the default corpus once, before any worker
     open_corpus(path, readonly=True, read_location=settings.corpus_read).close()
     settings = replace(settings, corpus=path)
+    if port:
+        check_free(host, port)
     if host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
         log.warning("serving on %s without a token: anyone who can reach it can use /v1 (set --token)", host)
     os.environ.update(settings.to_env())
-    GuardedHttpToolsProtocol.header_timeout = settings.header_timeout
-    loads = WorkerLoads.create() if workers > 1 else None
-    if loads:
-        os.environ[WorkerLoads.ENV] = loads
+    server(settings, host, port, workers, access_log).serve()
+
+
+class ServeError(Exception):
+    """The service cannot start (the message is one line for the user)."""
+
+
+def check_free(host: str, port: int) -> None:
+    """Return when `host:port` can be listened on; raise ServeError when another process holds it or the
+    address is not one of this machine's. Granian's workers share their socket (SO_REUSEPORT), which would
+    let a second server quietly take half the requests of a first one, its token or not."""
     try:
-        uvicorn.run(
-            "verifier.service:app_from_env", factory=True, host=host, port=port, workers=workers,
-            http=GuardedHttpToolsProtocol, loop="auto",  # uvloop where it is installed (not on Windows), else asyncio
-            lifespan="on", access_log=access_log, proxy_headers=False, server_header=False,
-            timeout_keep_alive=5,  # idle kept-alive connections closed after 5 s
-            limit_concurrency=256,  # connections + tasks per worker; more get 503
-            backlog=512,
-            timeout_graceful_shutdown=10,
-        )
-    finally:
-        if loads:
-            os.environ.pop(WorkerLoads.ENV, None)
-            Path(loads).unlink(missing_ok=True)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {exc}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # a port in TIME_WAIT is free to take; one another process listens on is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            in_use = exc.errno == errno.EADDRINUSE
+            reason = "address already in use" if in_use else (exc.strerror or str(exc))
+            raise ServeError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
-__all__ = ["Checker", "CorpusError", "GuardedHttpToolsProtocol", "Settings", "WorkerLoads", "app_from_env",
-           "create_app", "decision", "run"]
+def server(settings: Settings, host: str, port: int, workers: int, access_log: bool) -> Any:
+    """Return the Granian server for the app (not started); each worker process builds the app with
+    `app_from_env`. Why Granian and these settings: DESIGN.md, "The HTTP server"."""
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+    from granian.http import HTTP1Settings
+
+    return Granian(
+        "verifier.service:app_from_env", factory=True, interface=Interfaces.ASGI, address=host, port=port,
+        workers=workers, loop=Loops.auto,  # uvloop where it is installed (not on Windows), else asyncio
+        log_access=access_log, backlog=512,
+        http1_settings=HTTP1Settings(
+            # ms (Granian takes 1-60,000); a head unfinished then: connection cut off
+            header_read_timeout=min(max(round(settings.header_timeout * 1000), 1), 60_000),
+            keep_alive=True,
+            # a head still growing past this is refused 431 by the server; a whole head over MAX_HEADER_BYTES
+            # and under this reaches the Guard, which answers 431 with a problem document
+            max_buffer_size=HEAD_BUFFER_BYTES,
+        ),
+        workers_kill_timeout=10,  # on SIGTERM, workers get 10 s to finish their requests
+    )
+
+
+__all__ = ["Checker", "CorpusError", "ServeError", "Settings", "app_from_env", "check_free", "create_app", "decision",
+           "run", "server"]

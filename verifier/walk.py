@@ -1,7 +1,7 @@
 """Expand the paths a user names into the files to read.
 
-Folders are walked recursively in sorted order. Hidden files and folders and
-build folders are passed over; `include` globs (default: draft suffixes) pick
+Folders are walked recursively in sorted order. Hidden files and folders, Word's
+lock files (~$name.docx) and build folders are passed over; `include` globs (default: draft suffixes) pick
 files and `exclude` globs drop files or whole folders. A glob without a "/"
 matches a name at any depth ("*.md", "drafts"); one with a "/" matches the
 path relative to the folder named ("archive/**/*.html"); "**" crosses folders.
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-DRAFT_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm")
+DRAFT_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".docx")
 DEFAULT_INCLUDE = tuple(f"*{suffix}" for suffix in DRAFT_SUFFIXES)
 SKIP_DIRS = {"node_modules", "build", "dist", "__pycache__", "venv", ".venv", "_build", "site-packages",
              "target", "htmlcov"}
@@ -81,6 +81,7 @@ def matches(relpath: str, patterns: Iterable[str]) -> bool:
 
 def walk(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[Target]:
     """Yield a Target for each file to check, in the order named (folders sorted inside)."""
+    default = not tuple(include)  # the draft suffixes, in any case (Story.DOCX, NOTES.TXT)
     include = tuple(include) or DEFAULT_INCLUDE
     exclude = tuple(exclude)
     for path in paths:
@@ -96,7 +97,9 @@ def walk(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[st
             )
             for name in sorted(files):
                 rel = rel_root + name
-                if name.startswith(".") or not matches(rel, include) or matches(rel, exclude):
+                # "~$name.docx" is the lock file Word keeps beside a document while it is open
+                wanted = name.lower().endswith(DRAFT_SUFFIXES) if default else matches(rel, include)
+                if name.startswith((".", "~$")) or not wanted or matches(rel, exclude):
                     continue
                 yield Target(os.path.join(root, name), False)
 

@@ -14,6 +14,7 @@
   const detail = document.getElementById("detail");
   const tokenRow = document.getElementById("token-row");
   const token = document.getElementById("token");
+  const picker = document.getElementById("file");
   let findings = [];
   const SCORE_HELP = "how closely the words match the original: the words both have in the same order, out of "
     + "the quotation’s words plus any of the original’s it leaves out (100 is word for word; for an unverified "
@@ -27,6 +28,7 @@
     el("mark", { class: "changed" }, "changed"), " · ",
     el("ins", { class: "added" }, "added by the draft"), " · ",
     el("del", { class: "dropped" }, "left out of the draft"));
+  let upload = null; // a Word document opened or dropped: {text: base64, format: "docx", path}
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -56,8 +58,12 @@
     let pos = 0;
     for (const part of parts) {
       if (!part.text) continue;
-      let i = text.indexOf(part.text, pos);
-      if (i < 0) i = text.indexOf(part.text);
+      // a whole word or words, in the order the changes come (not the "a" of "and"), as the text report marks
+      const word = new RegExp(`(?<![\\p{L}\\p{N}_])${part.text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}_])`, "gu");
+      word.lastIndex = pos;
+      let found = word.exec(text);
+      if (!found) { word.lastIndex = 0; found = word.exec(text); }
+      const i = found ? found.index : -1;
       if (i < pos) continue;
       if (i > pos) out.push(document.createTextNode(text.slice(pos, i)));
       out.push(el(part.tag, { class: part.cls, title: part.label }, part.text));
@@ -75,6 +81,7 @@
     }
     if (c.kind === "inserted") return [c.kind, `“${c.draft}” is not in the original`];
     if (c.kind === "deleted") return [c.kind, `“${c.original}” left out, with no ellipsis`];
+    if (c.kind === "moved") return [c.kind, `“${c.draft}” is in the original, in another place`];
     if (!c.draft) return [c.kind, `“${c.original}” left out`];
     if (!c.original) return [c.kind, `“${c.draft}” added`];
     return [c.kind, `“${c.draft}” where the original says “${c.original}”`];
@@ -110,9 +117,34 @@
     return [draftParts, originalParts];
   }
 
+  // A Word document's text stays on the server: list its quotations by paragraph, each marked by verdict.
+  function renderParagraphs(quotes) {
+    marked.replaceChildren();
+    quotes.forEach((q, i) => {
+      marked.append(el("div", { class: "para" }, el("span", { class: "muted" }, `paragraph ${q.line}: `),
+        markFor(i, q.text)));
+    });
+  }
+
+  // The <mark> for finding `i`, holding `text`; selecting it shows the finding.
+  function markFor(i, text) {
+    const q = findings[i];
+    return el("mark", {
+      class: `q ${q.verdict} sev-${q.severity}` + (q.suppressed ? " suppressed" : ""),
+      "data-index": String(i), "data-verdict": q.verdict, "data-severity": q.severity,
+      tabindex: "0", role: "button", "aria-pressed": "false", title: verdictLabel(q),
+      "aria-label": `${verdictLabel(q)}: ${text}`,
+    }, text);
+  }
+
   function render(text, doc) {
     const file = doc.files[0];
     findings = file.quotes;
+    showSummary(doc);
+    if (upload) {
+      renderParagraphs(findings);
+      return;
+    }
     const chars = Array.from(text.replace(/\r\n?/g, "\n"));
     const starts = lineStarts(chars);
     const spans = findings.map((q, i) => [...span(chars, starts, q), i]).sort((a, b) => a[0] - b[0]);
@@ -121,16 +153,13 @@
     for (const [start, end, i] of spans) {
       if (start < pos || end <= start) continue; // nested inside one already marked
       marked.append(chars.slice(pos, start).join(""));
-      const q = findings[i];
-      marked.append(el("mark", {
-        class: `q ${q.verdict} sev-${q.severity}` + (q.suppressed ? " suppressed" : ""),
-        "data-index": String(i), "data-verdict": q.verdict, "data-severity": q.severity,
-        tabindex: "0", role: "button", "aria-pressed": "false", title: verdictLabel(q),
-        "aria-label": `${verdictLabel(q)}: ${chars.slice(start, end).join("")}`,
-      }, chars.slice(start, end).join("")));
+      marked.append(markFor(i, chars.slice(start, end).join("")));
       pos = end;
     }
     marked.append(chars.slice(pos).join(""));
+  }
+
+  function showSummary(doc) {
     const s = doc.summary;
     summary.replaceChildren(
       `${s.quotes} quotation${s.quotes === 1 ? "" : "s"}: ${s.verified} verified, ${s.drift} drift, ` +
@@ -161,6 +190,7 @@
     let source = "—";
     if (q.source) {
       source = el("span", {}, `${q.source.publisher}, “${q.source.title}” (${q.source.date || "undated"})`);
+      if (q.source.at) source.append(", at ", el("time", { id: "detail-at" }, q.source.at));
       if (q.source.url && /^https?:\/\//i.test(q.source.url)) {
         source.append(" ", el("a", { href: q.source.url, rel: "noreferrer noopener" }, "link"));
       }
@@ -199,7 +229,7 @@
 
   async function check() {
     const text = draft.value;
-    if (!text.trim()) {
+    if (!upload && !text.trim()) {
       summary.className = "error";
       summary.textContent = "Paste a draft first.";
       return;
@@ -211,7 +241,7 @@
     if (token.value) headers.Authorization = "Bearer " + token.value;
     try {
       const response = await fetch("/v1/check", {
-        method: "POST", headers, body: JSON.stringify({ text, format: format.value }),
+        method: "POST", headers, body: JSON.stringify(upload || { text, format: format.value }),
       });
       const doc = await response.json().catch(() => ({}));
       if (!response.ok) {
@@ -234,6 +264,40 @@
     }
   }
 
+  function base64(bytes) {
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary);
+  }
+
+  // A .docx goes to the server as it is (base64); a text file is put in the box with its format chosen.
+  async function openFile(file) {
+    const suffix = file.name.toLowerCase().split(".").pop();
+    if (suffix === "docx") {
+      upload = { text: base64(new Uint8Array(await file.arrayBuffer())), format: "docx", path: file.name };
+      draft.value = "";
+      draft.placeholder = `${file.name} (Word document): its quotations are listed by paragraph below.`;
+    } else {
+      upload = null;
+      draft.value = await file.text();
+      format.value = { md: "md", markdown: "md", html: "html", htm: "html" }[suffix] || "txt";
+    }
+    check();
+  }
+
+  picker.addEventListener("change", () => { if (picker.files.length) openFile(picker.files[0]); picker.value = ""; });
+  for (const target of [draft, form]) {
+    target.addEventListener("dragover", (event) => { event.preventDefault(); form.classList.add("dropping"); });
+    target.addEventListener("dragleave", () => form.classList.remove("dropping"));
+    target.addEventListener("drop", (event) => {
+      event.preventDefault();
+      event.stopPropagation();
+      form.classList.remove("dropping");
+      const file = event.dataTransfer && event.dataTransfer.files[0];
+      if (file) openFile(file);
+    });
+  }
+  draft.addEventListener("input", () => { upload = null; });
   form.addEventListener("submit", (event) => { event.preventDefault(); check(); });
   draft.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); check(); }

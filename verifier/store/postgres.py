@@ -40,7 +40,7 @@ from ..models import CorpusQuote, Source, Speaker
 from ..normalize import index_text
 from .sqlite import SCHEMA_VERSION, Corpus, CorpusError, document_counts, name_key, quote_id, surname_rows, top_votes
 
-FIRST_VERSION = 3  # the SQLite schema version the first PostgreSQL schema matches
+FIRST_VERSION = 4  # the SQLite schema version the first PostgreSQL schema matches
 
 SCHEMA = """
 CREATE TABLE meta (key text COLLATE "C" PRIMARY KEY, value text);
@@ -59,7 +59,7 @@ CREATE INDEX aliases_speaker ON aliases (speaker_id);
 CREATE TABLE quotes (
     rowid bigint PRIMARY KEY, id text COLLATE "C" NOT NULL UNIQUE, text text NOT NULL,
     speaker_id text COLLATE "C" NOT NULL, source_id text COLLATE "C" NOT NULL, context text,
-    relayed_by text COLLATE "C", words tsvector NOT NULL);
+    relayed_by text COLLATE "C", cues text, words tsvector NOT NULL);
 CREATE INDEX quotes_speaker ON quotes (speaker_id);
 CREATE INDEX quotes_words ON quotes USING gin (words);
 CREATE TABLE terms (term text COLLATE "C" PRIMARY KEY, df integer NOT NULL) WITH (fillfactor = 50);
@@ -421,10 +421,13 @@ class PostgresCorpus(Corpus):
                     "INSERT INTO sources VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET publisher ="
                     " excluded.publisher, title = excluded.title, date = excluded.date, url = excluded.url",
                     [(s.id, s.publisher, s.title, s.date, s.url) for s in sources])
-                rows = list({r.id: (r.id, r.text, r.speaker_id, r.source_id, r.context, r.relayed_by)
-                             for r in quotes}.values())
+                records = {r.id: r for r in quotes}
+                rows = [(r.id, r.text, r.speaker_id, r.source_id, r.context, r.relayed_by) for r in records.values()]
                 top, stored = self.add_quote_rows(rows)
                 self.index_quote_rows(top, [index_text(rows[k][1]) for k in stored])
+                timed = [(json.dumps(records[rows[k][0]].cues), rows[k][0]) for k in stored if records[rows[k][0]].cues]
+                if timed:  # a transcript's turns: where in the recording each part was said
+                    self.writes.executemany("UPDATE quotes SET cues = ? WHERE id = ?", timed)
                 return len(stored)
         finally:
             self._forget()
@@ -508,8 +511,9 @@ class PostgresCorpus(Corpus):
                offset: int = 0) -> Iterator[CorpusQuote]:
         """Yield stored quotes in insertion order, optionally one speaker's only."""
         mine = "WHERE speaker_id = ?" if speaker_id else "WHERE ? IS NULL"
-        rows = self.conn.execute("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by FROM quotes"
-                                 f" {mine} ORDER BY rowid LIMIT ? OFFSET ?", (speaker_id, limit, offset)).fetchall()
+        rows = self.conn.execute("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by, cues"
+                                 f" FROM quotes {mine} ORDER BY rowid LIMIT ? OFFSET ?",
+                                 (speaker_id, limit, offset)).fetchall()
         self._read_people_and_sources(rows)
         for row in rows:
             yield self._quote(row)
@@ -519,8 +523,8 @@ class PostgresCorpus(Corpus):
         missing = [i for i in dict.fromkeys(rowids) if i not in self._records]
         if missing:
             self._bound(self._records)
-            rows = self.conn.execute("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by FROM quotes"
-                                     " WHERE rowid = ANY(?)", (missing,)).fetchall()
+            rows = self.conn.execute("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by, cues"
+                                     " FROM quotes WHERE rowid = ANY(?)", (missing,)).fetchall()
             self._read_people_and_sources(rows)
             self._records.update((row[0], self._quote(row)) for row in rows)
         return [self._records[i] for i in rowids if i in self._records]

@@ -25,7 +25,7 @@ from ..models import CorpusQuote, Source, Speaker
 from ..names import surname_key
 from ..normalize import fold, index_text
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 PAGE_SIZE = 8192  # bytes, for a new corpus
 
 SCHEMA = """
@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS aliases (
 CREATE INDEX IF NOT EXISTS aliases_speaker ON aliases(speaker_id);
 CREATE TABLE IF NOT EXISTS quotes (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, text TEXT NOT NULL,
-    speaker_id TEXT NOT NULL, source_id TEXT NOT NULL, context TEXT, relayed_by TEXT);
+    speaker_id TEXT NOT NULL, source_id TEXT NOT NULL, context TEXT, relayed_by TEXT, cues TEXT);
 CREATE INDEX IF NOT EXISTS quotes_speaker ON quotes(speaker_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS quotes_fts USING fts5(
     words, content='', tokenize='unicode61 remove_diacritics 2');
@@ -116,8 +116,8 @@ def surname_rows(speaker_id: str, names: Iterable[str]) -> list[tuple[str, str, 
     rows = []
     for name in names:
         key = surname_key(name)
-        if key:
-            rows.append((key, speaker_id, name.split()[-1], "surname"))
+        if key:  # looked up as speakers_named looks every key up: "smith-jones" -> "smith jones"
+            rows.append((name_key(key), speaker_id, name.split()[-1], "surname"))
     return rows
 
 
@@ -170,6 +170,7 @@ class QuoteRecord:
     source_id: str
     context: str | None = None
     relayed_by: str | None = None
+    cues: tuple[tuple[int, float], ...] = ()  # a transcript turn's (offset in text, start in seconds)
 
     @property
     def id(self) -> str:
@@ -354,10 +355,10 @@ class Corpus:
         df: Counter[str] = Counter()
         for record in quotes:
             cursor = self.conn.execute(
-                "INSERT OR IGNORE INTO quotes (id, text, speaker_id, source_id, context, relayed_by)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO quotes (id, text, speaker_id, source_id, context, relayed_by, cues)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (record.id, record.text, record.speaker_id, record.source_id, record.context,
-                 record.relayed_by),
+                 record.relayed_by, json.dumps(record.cues) if record.cues else None),
             )
             if cursor.rowcount != 1:
                 continue
@@ -603,17 +604,18 @@ class Corpus:
         return self._sources[source_id]
 
     def _quote(self, row: tuple) -> CorpusQuote:
-        rowid, qid, text, speaker_id, source_id, context, relayed_by = row
+        rowid, qid, text, speaker_id, source_id, context, relayed_by, cues = row
         speaker = self.speaker(speaker_id) or Speaker(speaker_id, speaker_id)
         source = self.source(source_id) or Source(source_id, "unknown", "unknown")
         relay = self.speaker(relayed_by) if relayed_by else None
+        times = tuple((int(offset), float(start)) for offset, start in json.loads(cues)) if cues else ()
         return CorpusQuote(id=qid, text=text, speaker=speaker, source=source, context=context,
-                           relayed_by=relay)
+                           relayed_by=relay, cues=times)
 
     def quotes(self, speaker_id: str | None = None, limit: int | None = None,
                offset: int = 0) -> Iterator[CorpusQuote]:
         """Yield stored quotes in insertion order, optionally one speaker's only."""
-        sql = "SELECT rowid, id, text, speaker_id, source_id, context, relayed_by FROM quotes"
+        sql = "SELECT rowid, id, text, speaker_id, source_id, context, relayed_by, cues FROM quotes"
         params: list = []
         if speaker_id:
             sql += " WHERE speaker_id=?"
@@ -628,7 +630,7 @@ class Corpus:
         missing = [i for i in dict.fromkeys(rowids) if i not in self._records]
         if missing:
             self._bound(self._records)
-            for row in self._rows_in("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by"
+            for row in self._rows_in("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by, cues"
                                      " FROM quotes WHERE rowid IN ({marks})", missing):
                 self._records[row[0]] = self._quote(row)
         return [self._records[i] for i in rowids if i in self._records]
@@ -771,7 +773,8 @@ class Corpus:
         return {i for i in rowids if self._speaker_of.get(i) in wanted}
 
     def speakers_named(self, name: str) -> list[tuple[Speaker, str]]:
-        """Return (speaker, how) for every speaker a name or alias refers to; how is name/alias/affiliation."""
+        """Return (speaker, how) for every speaker a name, alias or surname key refers to; how is
+        name/alias/affiliation/surname (verifier.judge.speakers_for decides which of them a credit means)."""
         key = name_key(name)
         if key not in self._named:
             rows = self.conn.execute("SELECT speaker_id, kind FROM aliases WHERE key=?", (key,)).fetchall()
@@ -786,12 +789,13 @@ class Corpus:
         return self.conn.execute("SELECT COUNT(*) FROM quotes WHERE speaker_id=?", (speaker_id,)).fetchone()[0]
 
     def speaker_counts(self) -> list[tuple[Speaker, int]]:
-        """Return every speaker with the number of quotes stored for them, most first."""
+        """Return every named speaker with the number of quotes stored for them, most first (a transcript's
+        unnamed speakers are left out: they are no one)."""
         rows = self.conn.execute(
             "SELECT s.id, COUNT(q.rowid) AS n FROM speakers s LEFT JOIN quotes q ON q.speaker_id = s.id"
             " GROUP BY s.id ORDER BY n DESC, s.name"
         ).fetchall()
-        return [(self.speaker(sid), n) for sid, n in rows if self.speaker(sid)]
+        return [(speaker, n) for sid, n in rows if (speaker := self.speaker(sid)) and speaker.named]
 
     def stats(self) -> dict[str, int]:
         """Return counts of quotes, speakers, sources and terms, and the file size in bytes."""

@@ -138,7 +138,18 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
 
 
 def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
-    """Version 2 -> 3: every speaker is found by its surname alone ("Warren" for Elizabeth Warren)."""
+    """Version 2 -> 3: quotes gain `cues`, a transcript turn's cue start times (JSON [[offset, seconds], ...])."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(quotes)")}
+    if "cues" not in columns:
+        conn.execute("ALTER TABLE quotes ADD COLUMN cues TEXT")
+
+
+def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    """Version 3 -> 4: every speaker is found by its surname alone ("Warren" for Elizabeth Warren).
+
+    A development build numbered these surname rows 3 before quotes gained `cues`, so a file it made
+    gets the column here too."""
+    _migrate_2_to_3(conn)
     names: dict[str, list[str]] = {}
     for speaker_id, name in conn.execute("SELECT id, name FROM speakers"):
         names.setdefault(speaker_id, []).append(name)
@@ -150,7 +161,7 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
 
 # MIGRATIONS[n] upgrades a database from version n to n + 1 inside the caller's transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    0: _migrate_0_to_1, 1: _migrate_1_to_2, 2: _migrate_2_to_3}
+    0: _migrate_0_to_1, 1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
 
 
 def migrate(path: str, target: int) -> int:
