@@ -13,7 +13,7 @@ from .align import draft_tokens
 from .attribute import attribute_quotations
 from .find import find_quotations
 from .judge import judge, matches, speakers_for
-from .match import Scored, best_alignments, speaker_fragment_alignments
+from .match import best_alignments, best_first, speaker_fragment_alignments
 from .models import Attribution, Finding, Quotation
 from .read import Document
 from .store import CorpusReader as Corpus
@@ -187,18 +187,13 @@ def check_quotation(quotation: Quotation, attribution: Attribution | None, corpu
     searched = (corpus,) if sources is None else (sources, corpus)
     alignments = [scored for store in searched
                   for scored in best_alignments(store, tokens, speaker_ids, accept=lambda s: matches(s, tokens))]
-    alignments.sort(key=_best_first)
+    alignments.sort(key=best_first)
     if speaker_ids and not any(matches(scored, tokens) for scored in alignments):
         near = sorted((scored for store in searched
-                       for scored in speaker_fragment_alignments(store, tokens, speaker_ids)), key=_best_first)
+                       for scored in speaker_fragment_alignments(store, tokens, speaker_ids)), key=best_first)
         if near:
             return judge(quotation, attribution, tokens, near, names, accepted=True)  # type: ignore[arg-type]
     return judge(quotation, attribution, tokens, alignments, names)  # type: ignore[arg-type]
-
-
-def _best_first(scored: Scored) -> tuple:
-    """Order alignments as best_alignments does: fewest edits, then most words matched, then the shorter quote."""
-    return scored.cost, -scored.matched, len(scored.alignment.quote.text)
 
 
 def summary(reports: list[FileReport]) -> dict[str, int]:

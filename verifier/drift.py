@@ -120,7 +120,7 @@ def _moves(found: list[Change], keys: list[tuple[list[str], list[str]]], origina
         out.append(Change("moved", change.draft, span))
     if not moved:
         return found
-    return [c for c, (_, o_keys) in zip(out, [k for k in keys], strict=True)
+    return [c for c, (_, o_keys) in zip(out, keys, strict=True)
             if not (c.kind == "deleted" and o_keys in moved)]
 
 

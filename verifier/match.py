@@ -61,6 +61,12 @@ class Scored:
             op.kind in ("match", "gap") for op in self.ops)
 
 
+def best_first(scored: Scored) -> tuple[float, int, int]:
+    """Return the sort key that puts alignments best first: fewest edits, then most draft words matched,
+    then the shorter quote (a nested quote before its host)."""
+    return scored.cost, -scored.matched, len(scored.alignment.quote.text)
+
+
 def phrase_runs(corpus: Corpus, tokens: list[Token]) -> list[list[str]]:
     """Return the runs of keys an exact-phrase look-up of a quotation asks the store for (its runs of words
     between ellipses and brackets, or its rarest words); [] when it would be too costly."""
@@ -469,7 +475,7 @@ def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] 
     if exact:
         # nothing beats the draft's words standing unchanged in a quote: align only those
         scored = [score_alignment(tokens, q) for q in exact]
-        scored.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
+        scored.sort(key=best_first)
         return scored
     query = " ".join(t.key for t in tokens if t.kind == "word")
     quick = sorted(
@@ -485,8 +491,7 @@ def best_alignments(corpus: Corpus, tokens: list[Token], speaker_ids: list[str] 
         scored.append(aligned)
         if accept is not None and aligned.cost < bound and accept(aligned):
             bound = aligned.cost
-    # fewest edits first; then the quote the draft covers most of (a nested quote before its host)
-    scored.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
+    scored.sort(key=best_first)
     return scored
 
 
@@ -524,5 +529,5 @@ def speaker_fragment_alignments(corpus: Corpus, tokens: list[Token], speaker_ids
     needed = len(keys) - 1
     quotes = [q for q in quotes if len(keys & _quote_keys(q.text)[0]) >= needed]
     near = [s for s in (score_alignment(tokens, q) for q in quotes) if near_fragment(s)]
-    near.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
+    near.sort(key=best_first)
     return near

@@ -141,6 +141,7 @@ def same_person(written: str, known: str) -> bool:
     return same_name(parse_name(written), parse_name(known))
 
 
+@lru_cache(maxsize=65_536)
 def _key(name: str) -> str:
     return " ".join(_fold_word(w) for w in _WORD.findall(name))
 

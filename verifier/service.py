@@ -751,7 +751,7 @@ def _search(db: Corpus, q: str | None, speaker: str | None, limit: int, offset: 
     """Return one page of search (or listing) results as the API object."""
     from .align import draft_tokens
     from .judge import people_named
-    from .match import candidates, score_alignment
+    from .match import best_first, candidates, score_alignment
 
     db.refresh()  # the server is long-lived: see quotes another process added since the last request
 
@@ -772,7 +772,7 @@ def _search(db: Corpus, q: str | None, speaker: str | None, limit: int, offset: 
         ids = [speaker_id] if speaker_id else []
         quotes = [c for c in candidates(db, tokens, ids) if not speaker_id or c.speaker.id == speaker_id]
         scored = [score_alignment(tokens, c) for c in quotes]
-        scored.sort(key=lambda s: (s.cost, -s.matched, len(s.alignment.quote.text)))
+        scored.sort(key=best_first)
         total = len(scored)
         hits = [(s.alignment.quote, round(s.alignment.score, 1)) for s in scored[offset:offset + limit]]
     else:

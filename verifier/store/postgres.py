@@ -38,7 +38,7 @@ from psycopg_pool import ConnectionPool
 
 from ..models import CorpusQuote, Source, Speaker
 from ..normalize import index_text
-from .sqlite import SCHEMA_VERSION, Corpus, CorpusError, document_counts, name_key, quote_id, surname_rows, top_votes
+from .sqlite import SCHEMA_VERSION, Corpus, CorpusError, alias_rows, document_counts, quote_id, top_votes
 
 FIRST_VERSION = 4  # the SQLite schema version the first PostgreSQL schema matches
 
@@ -440,12 +440,8 @@ class PostgresCorpus(Corpus):
             " qid = excluded.qid",
             (speaker.id, speaker.name, speaker.role, json.dumps(list(speaker.affiliations)), speaker.gender,
              speaker.qid))
-        rows = [(name_key(speaker.name), speaker.id, speaker.name, "name")]
-        rows += [(name_key(a), speaker.id, a, "alias") for a in speaker.aliases]
-        rows += [(name_key(a), speaker.id, a, "affiliation") for a in speaker.affiliations]
-        rows += surname_rows(speaker.id, (speaker.name, *speaker.aliases))
         self.writes.executemany("INSERT INTO aliases VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                                [r for r in rows if r[0]])
+                                alias_rows(speaker))
         self._forget()
 
     def _insert_new_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:

@@ -109,6 +109,16 @@ def name_key(name: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", fold(name)))
 
 
+def alias_rows(speaker: Speaker) -> list[tuple[str, str, str, str]]:
+    """Return every `aliases` row a speaker is looked up by: its name, aliases, the bodies it speaks for
+    and its surnames (rows whose key would be empty are left out)."""
+    rows = [(name_key(speaker.name), speaker.id, speaker.name, "name")]
+    rows += [(name_key(a), speaker.id, a, "alias") for a in speaker.aliases]
+    rows += [(name_key(a), speaker.id, a, "affiliation") for a in speaker.affiliations]
+    rows += surname_rows(speaker.id, (speaker.name, *speaker.aliases))
+    return [r for r in rows if r[0]]
+
+
 def surname_rows(speaker_id: str, names: Iterable[str]) -> list[tuple[str, str, str, str]]:
     """Return the `aliases` rows that find a speaker by the surname of its name or aliases alone
     ("Elizabeth Warren" -> ("warren", id, "Warren", "surname")), so an imported speaker needs no
@@ -342,12 +352,7 @@ class Corpus:
             (speaker.id, speaker.name, speaker.role, json.dumps(list(speaker.affiliations)),
              speaker.gender, speaker.qid),
         )
-        rows = [(name_key(speaker.name), speaker.id, speaker.name, "name")]
-        rows += [(name_key(a), speaker.id, a, "alias") for a in speaker.aliases]
-        rows += [(name_key(a), speaker.id, a, "affiliation") for a in speaker.affiliations]
-        rows += surname_rows(speaker.id, (speaker.name, *speaker.aliases))
-        self.conn.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)",
-                              [r for r in rows if r[0]])
+        self.conn.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?)", alias_rows(speaker))
         self._forget()
 
     def _put_quotes(self, quotes: Iterable[QuoteRecord]) -> int:
