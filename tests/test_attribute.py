@@ -176,6 +176,28 @@ def test_sentence_subject_reaches_past_intros_appositives_and_time_phrases(text,
     assert only(text).mention == mention
 
 
+@pytest.mark.parametrize(
+    ("text", "mention"),
+    [
+        ('Supporters of the levy, however, say the council would act as a "referee" on spending.',
+         "Supporters of the levy"),
+        ('Water engineers have long doubted the plan, but concede it could raise its "peak flow" a little.',
+         "Water engineers"),
+        ('The council voted 5-2 for a motion that said the town "rejects the closure of the clinic and more."',
+         "The council"),
+        ('A coalition of 40 farmers, bakers, millers and grocers this week signed a letter about the "grain'
+         ' shortage" in the valley.', "A coalition of 40 farmers"),
+        ('In its editorial, the Valley Courier dwells on how the storm, packing "hurricane winds," hit.',
+         "the Valley Courier"),
+        ('Lee Ward and Ana Ruiz met in May. Ruiz, who goes by "Nana," ran the bakery.', "Ruiz"),
+        ('Ana Ruiz came late. Filling in for the mayor at the fair, Ruiz gave a nod to "my good friend Lee'
+         ' Ward."', "Ruiz"),
+    ],
+)
+def test_a_subject_no_name_or_role_word_heads_is_taken_whole(text, mention):
+    assert only(text).mention == mention
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

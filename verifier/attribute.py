@@ -94,7 +94,7 @@ class _NP:
 
     mention: str
     start: int
-    kind: str  # pronoun name role who
+    kind: str  # pronoun name role who span group
     name_hint: str | None = None  # for "who": the phrase it stands for
 
 
@@ -717,8 +717,9 @@ def _sentence_subject(text: str, toks: list[_Tok], registry: _Registry | None = 
     i = 0
     if toks and toks[0].low in _CONJUNCTIONS:
         i = 1
-    if i < len(toks) and toks[i].text.capitalize() in lx.STOP_CAPS and toks[i].low not in _SUBJECT_PRONOUNS \
-            and toks[i].low not in lx.DETERMINERS:
+    if i < len(toks) and (toks[i].text.capitalize() in lx.STOP_CAPS and toks[i].low not in _SUBJECT_PRONOUNS
+                          and toks[i].low not in lx.DETERMINERS | _GROUP_OPENERS
+                          or _opens_participle(toks, i, registry)):
         k = i
         while k < len(toks) and k - i < 25 and toks[k].text not in {",", _QMARK, ":", ";"}:
             k += 1
@@ -727,19 +728,118 @@ def _sentence_subject(text: str, toks: list[_Tok], registry: _Registry | None = 
         i = k + 1
     np = _np_after(text, toks, i)
     if np is None:
-        return None
+        return _subject_span(text, toks, i, registry)
     words = np.mention.split()
     if np.kind == "role" and words[-1].lower() not in lx.ROLE_NOUNS and words[-1].lower() not in lx.DOCUMENT_NOUNS:
-        return None
+        return _subject_span(text, toks, i, registry)
     if np.kind == "name" and len(words) == 1 and registry is not None and not words[0].isupper() \
-            and registry.lookup([_strip_possessive(words[0])]) is None:
-        return None  # a lone capitalised word nobody in the text is called ("Ask yourself")
+            and not _known(registry, words[0]):
+        return _subject_span(text, toks, i, registry)  # not "Ask yourself", but "Proponents of the bill say"
     end = np.start + len(np.mention)
     k = next((n for n, t in enumerate(toks) if t.start >= end), len(toks))
     k = _skip_to_verb(toks, k)
     if k >= len(toks) or not toks[k].text[:1].islower() or toks[k].low in _STOP_AFTER_NP:
-        return None
+        return _subject_span(text, toks, i, registry)
     return _Cue(np, toks[k].text)
+
+
+def _opens_participle(toks: list[_Tok], i: int, registry: _Registry | None) -> bool:
+    """Return True when the sentence opens with a participial phrase ("Filling in for Sanders, West ...",
+    "Reached by POLITICO, Bennett said"), not with its subject ("Fleming said")."""
+    first = toks[i]
+    return (first.low.endswith(("ing", "ed")) and len(first.low) > 5 and i + 1 < len(toks)
+            and (toks[i + 1].low in _PREPOSITIONS or toks[i + 1].low in lx.DETERMINERS)
+            and not _known(registry, first.text))
+
+
+def _known(registry: _Registry | None, word: str) -> bool:
+    """Return True when a lone capitalised word is a name the text gives someone."""
+    return registry is not None and registry.lookup([_strip_possessive(word)]) is not None
+
+
+_AUXILIARIES = frozenset("has have had is are was were will would could can may might should must did does do".split())
+_VERB_OBJECTS = frozenset("that it him her them his their its on about to".split()) | lx.DETERMINERS
+_IRREGULAR_PASTS = frozenset("""gave took made got went came wrote spoke ran saw put set left kept held brought
+thought found felt began became sent led won lost paid met drew struck threw sought fought stood understood""".split())
+_MONTHS = frozenset("""january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec""".split())
+
+
+def _looks_like_verb(toks: list[_Tok], k: int) -> bool:
+    """Return True when token `k`, after a subject, reads as its verb ("voted", "have", "focuses on")."""
+    t = toks[k]
+    low = t.low
+    if not t.text[:1].islower() or toks[k - 1].low in lx.DETERMINERS or toks[k - 1].low in _PREPOSITIONS:
+        return False
+    if low in _AUXILIARIES or low in lx.CUE_VERBS:
+        return True
+    if low.endswith("ed") and len(low) > 4 and "-" not in low or low in _IRREGULAR_PASTS:
+        return True
+    # "the Daily News focuses on": a present-tense verb right after a name, before its object
+    return (low.endswith("s") and not low.endswith(("ss", "us", "is")) and _is_cap(toks[k - 1])
+            and k + 1 < len(toks) and toks[k + 1].low in _VERB_OBJECTS)
+
+
+def _subject_span(text: str, toks: list[_Tok], i: int, registry: _Registry | None) -> _Cue | None:
+    """Return the noun phrase opening a clause at token `i` and its verb, for subjects no name or role
+    word heads: "Proponents of the new bill, however, say", "Nuclear proliferation experts have", "The
+    council voted", "A group of 67 artists, writers and actors this week published", "Chrabaszcz, who goes
+    by" (the quotation in the relative clause), "Washington, star of "Scandal," thanked"."""
+    if i >= len(toks):
+        return None
+    first = toks[i]
+    if not (_is_cap(first) or first.low in lx.DETERMINERS or first.text[:1].isdigit()) \
+            or first.low in {"this", "that", "these", "those", "it", "there", "what", "here"} \
+            or first.text in lx.STOP_CAPS and first.low not in lx.DETERMINERS | _GROUP_OPENERS:
+        return None
+    end = None  # where the subject's own words end (an appositive or aside follows)
+    k = i + 1
+    verb = None
+    while k < len(toks) and k - i < 24:
+        t = toks[k]
+        if t.text in {";", ":"} or t.text == _QMARK and end is None:
+            return None
+        if t.text == ",":
+            if end is None:
+                end = k
+            if k + 1 < len(toks) and toks[k + 1].low in {"who", "whose"}:
+                break  # the quotation sits in a relative clause about the subject
+        elif t.low in {"who", "which", "that", "whose"} and end is None:
+            return None
+        elif _looks_like_verb(toks, k):
+            verb = k
+            break
+        k += 1
+    else:
+        return None
+    if verb is None and (k >= len(toks) or toks[k].text != ","):
+        return None
+    stop = end if end is not None else k
+    while stop - 2 > i and (toks[stop - 1].low in _TIME_WORDS or toks[stop - 1].low in _MONTHS) \
+            and toks[stop - 2].low in {"this", "last", "on", "in", "early", "late", "next"}:
+        stop -= 2  # "... scientists this week published": the time is not the subject's
+    words = toks[i:stop]
+    if not words or len(words) > 12 or words[-1].low in _PREPOSITIONS | lx.DETERMINERS | {"and", "or"}:
+        return None
+    if any(w.low in _SUBJECT_PRONOUNS for w in words):
+        return None
+    head = words[-1]
+    if len(words) == 1 and _is_cap(head) and (verb is None or head.text.isupper() or _known(registry, head.text)):
+        kind = "name"  # "Chrabaszcz, who goes by", "CBS reported", a name the text gives someone
+    elif len(words) == 1 and head.low.endswith("s") or len(words) > 1 and head.low in lx.ROLE_NOUNS:
+        kind = "group" if len(words) == 1 else "role"  # "Supporters say"; "The Christian leader related"
+    elif len(words) > 1 and words[0].low in lx.DETERMINERS and any(_is_cap(w) for w in words[1:]):
+        kind = "role"  # a body: "the Daily News focuses on"
+    elif len(words) > 1:
+        kind = "group"  # "Proponents of the new bill", "A coalition of 40 farmers": no one to name
+    else:
+        return None  # a lone capitalised word nobody in the text is called ("Ask yourself")
+    mention = text[words[0].start:head.end]
+    return _Cue(_NP(mention, words[0].start, kind), toks[verb].text if verb is not None else "who")
+
+
+_GROUP_OPENERS = frozenset("""sources source officials critics supporters democrats republicans americans some
+many most all both each other""".split())
 
 
 _CONJUNCTIONS = frozenset("and but so yet or".split())
@@ -1030,6 +1130,8 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
         if hint.mention.split()[0].lower() in lx.DETERMINERS or hint.mention[:1].islower():
             hint.kind = "role"
         return _resolve_name(hint, registry, masked)
+    if np.kind == "group":
+        return None  # "Proponents of the new bill": shown as written, no one to name
     if np.kind == "who":
         return _resolve_name(_NP(np.name_hint or "", np.start, "name"), registry, masked) if np.name_hint else None
     words = mention.replace("\u00a0", " ").split()
