@@ -198,6 +198,27 @@ def test_a_subject_no_name_or_role_word_heads_is_taken_whole(text, mention):
     assert only(text).mention == mention
 
 
+@pytest.mark.parametrize(
+    ("text", "mention"),
+    [
+        ('The leak was known long before City Hall officials started to call it a "pilot."', "City Hall officials"),
+        ('Ana Ruiz smiled. It was rare, as when Ruiz thanked Lee Ward and called him a "partner."', "Ruiz"),
+        ('Dana Pierce spoke after the vote. Before the vote, the mayor had called the plan "a gift."', "the mayor"),
+    ],
+)
+def test_a_quotation_inside_a_subordinate_clause_takes_that_clauses_subject(text, mention):
+    assert only(text).mention == mention
+
+
+@pytest.mark.parametrize("text", [
+    'Two years before the public learned of it, the agency gave an "incomplete" answer.',
+    'Minutes later, T-shirts appeared that said "We won."',
+])
+def test_a_time_phrase_is_never_a_speaker(text):
+    attribution = only(text)
+    assert attribution is None or not any(w in attribution.mention for w in ("years", "Minutes"))
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

@@ -480,9 +480,13 @@ def _np_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
             k = m
             while k < len(toks) and _is_cap(toks[k]):
                 k += 1
-        elif m > k and toks[k - 1].text.endswith(("'s", "’s")) and toks[m - 1].low in lx.ROLE_NOUNS:
-            # "Obama's press secretary": the secretary speaks, not Obama
-            return _NP(text[tok.start:toks[m - 1].end], tok.start, "role")
+        else:
+            r = k
+            while r < m and (toks[r].low in lx.ROLE_NOUNS or toks[r].low in ROLE_WORDS):
+                r += 1
+            if r > k and toks[r - 1].low in lx.ROLE_NOUNS and toks[r - 1].low not in lx.INSTITUTION_HEADS:
+                # "Obama's press secretary", "White House officials": they speak, not Obama or the White House
+                return _NP(text[tok.start:toks[r - 1].end], tok.start, "role")
         return _NP(text[tok.start:toks[k - 1].end], tok.start, "name")
     if tok.low in lx.ROLE_NOUNS:
         return _NP(tok.text, tok.start, "role")
@@ -706,6 +710,19 @@ def _clause_subject(text: str, toks: list[_Tok]) -> _Cue | None:
 
 
 _CLAUSE_JOINS = frozenset("while whereas and but".split())
+_SUBORDINATORS = frozenset("before after when because since although though whereas until once".split())
+
+
+def _subordinate_subject(text: str, toks: list[_Tok], registry: _Registry | None) -> _Cue | None:
+    """Return the subject of the subordinate clause the quotation sits in, when no comma closes it first:
+    `long before White House officials started to portray it as a "..."`, `when Cruz knocked Rubio and
+    called him a "..."`."""
+    for k in range(len(toks) - 2, -1, -1):
+        if toks[k].text in {",", ";", ":", _QMARK, "(", ")", "\u2014", "\u2013"}:
+            return None
+        if toks[k].low in _SUBORDINATORS and toks[k + 1].low not in _SUBORDINATORS:
+            return _sentence_subject(text, toks[k + 1:], registry)
+    return None
 
 
 def _sentence_subject(text: str, toks: list[_Tok], registry: _Registry | None = None) -> _Cue | None:
@@ -747,7 +764,8 @@ def _opens_participle(toks: list[_Tok], i: int, registry: _Registry | None) -> b
     """Return True when the sentence opens with a participial phrase ("Filling in for Sanders, West ...",
     "Reached by POLITICO, Bennett said"), not with its subject ("Fleming said")."""
     first = toks[i]
-    return (first.low.endswith(("ing", "ed")) and len(first.low) > 5 and i + 1 < len(toks)
+    return (first.low.endswith(("ing", "ed")) and (len(first.low) > 5 or i + 1 < len(toks) and toks[i + 1].low == "by")
+            and i + 1 < len(toks)
             and (toks[i + 1].low in _PREPOSITIONS or toks[i + 1].low in lx.DETERMINERS)
             and not _known(registry, first.text))
 
@@ -815,12 +833,16 @@ def _subject_span(text: str, toks: list[_Tok], i: int, registry: _Registry | Non
     if verb is None and (k >= len(toks) or toks[k].text != ","):
         return None
     stop = end if end is not None else k
+    while stop - 1 > i and (toks[stop - 1].low in lx.ADVERBS or toks[stop - 1].low.endswith("ly")):
+        stop -= 1  # "T-shirts quickly appeared"
     while stop - 2 > i and (toks[stop - 1].low in _TIME_WORDS or toks[stop - 1].low in _MONTHS) \
             and toks[stop - 2].low in {"this", "last", "on", "in", "early", "late", "next"}:
         stop -= 2  # "... scientists this week published": the time is not the subject's
     words = toks[i:stop]
-    if not words or len(words) > 12 or words[-1].low in _PREPOSITIONS | lx.DETERMINERS | {"and", "or"}:
-        return None
+    if not words or len(words) > 12 or words[-1].low in _PREPOSITIONS | lx.DETERMINERS | {"and", "or"} \
+            or any(w.low in _SUBORDINATORS or w.low in _TIME_WORDS or w.low in {"ago", "minutes", "hours"}
+                   for w in words):
+        return None  # "Two years before the public learned", "Minutes later": a time, not a subject
     if any(w.low in _SUBJECT_PRONOUNS for w in words):
         return None
     head = words[-1]
@@ -828,8 +850,8 @@ def _subject_span(text: str, toks: list[_Tok], i: int, registry: _Registry | Non
         kind = "name"  # "Chrabaszcz, who goes by", "CBS reported", a name the text gives someone
     elif len(words) == 1 and head.low.endswith("s") or len(words) > 1 and head.low in lx.ROLE_NOUNS:
         kind = "group" if len(words) == 1 else "role"  # "Supporters say"; "The Christian leader related"
-    elif len(words) > 1 and words[0].low in lx.DETERMINERS and any(_is_cap(w) for w in words[1:]):
-        kind = "role"  # a body: "the Daily News focuses on"
+    elif len(words) > 1 and words[0].low in lx.DETERMINERS and all(_is_cap(w) or w.low == "of" for w in words[1:]):
+        kind = "role"  # a body: "the Daily News focuses on", "the Court of Appeals ruled"
     elif len(words) > 1:
         kind = "group"  # "Proponents of the new bill", "A coalition of 40 farmers": no one to name
     else:
@@ -1006,7 +1028,8 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         if cue is not None:
             found[i] = cue
         elif left:
-            subject = _clause_subject(masked, left) or _sentence_subject(masked, left, registry)
+            subject = _subordinate_subject(masked, left, registry) or _clause_subject(masked, left) \
+                or _sentence_subject(masked, left, registry)
             if subject is not None:
                 weak[i] = subject
     # Split quotes and floating quotes take the speaker of a neighbour.
