@@ -219,6 +219,17 @@ def test_a_time_phrase_is_never_a_speaker(text):
     assert attribution is None or not any(w in attribution.mention for w in ("years", "Minutes"))
 
 
+@pytest.mark.parametrize(("text", "label"), [
+    ('TODAY IN BRIEF.\n\nRIVER TOWNS BRACE FOR FLOODS “The levees will hold for two more days at most.” [Courier.]',
+     "RIVER TOWNS BRACE FOR FLOODS"),
+    ('WHY ‘DRY JANUARY’ CAUGHT ON “Most of us simply wanted a reset after the holidays,” [Gazette.]',
+     "WHY ‘DRY JANUARY’ CAUGHT ON"),
+])
+def test_an_all_capitals_label_introduces_a_newsletter_item(text, label):
+    attribution = credits(text)[-1][1]
+    assert (attribution.mention, attribution.name, attribution.via) == (label, None, "headline")
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

@@ -34,6 +34,19 @@ def test_severity_says_how_sure_the_credit_is(corpus, draft, verdict, severity):
     assert (finding.verdict, finding.severity) == (verdict, severity), finding.notes
 
 
+@pytest.mark.parametrize("draft, verdict, severity", [
+    # a newsletter's label introduces the words; it credits no one
+    ('MIGRANTS FLEE THE VIOLENCE “They are desperately trying to escape violence in their home countries.”'
+     ' [Courier.]', "verified", "ok"),
+    # a group no one can name is shown as written, and can't accuse anyone
+    ('Supporters of the families, however, say “they are desperately trying to escape violence in their'
+     ' home countries.”', "verified", "warning"),
+])
+def test_labels_and_groups_are_no_accusation(corpus, draft, verdict, severity):
+    [finding] = check(corpus, draft)
+    assert (finding.verdict, finding.severity) == (verdict, severity), finding.notes
+
+
 def test_words_of_a_known_speaker_credited_to_a_description_name_the_corpus_speaker(corpus):
     [finding] = check(corpus, '"They are desperately trying to escape violence in their home countries,"'
                               ' a White House spokesman said.')

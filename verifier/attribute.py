@@ -240,6 +240,14 @@ def _is_headline(line: str) -> bool:
     return len(words) >= 4 and caps >= 0.7 * len(words)
 
 
+def _is_caps_label(before: str) -> bool:
+    """Return True when the words before an opening mark, on its line, are an all-capitals label of two
+    to sixteen words (a newsletter's item heading), not prose or a name."""
+    words = before.split()
+    letters = [c for c in before if c.isalpha()]
+    return 2 <= len(words) <= 16 and len(letters) >= 6 and all(c.isupper() for c in letters)
+
+
 def _strip_possessive(word: str) -> str:
     for suffix in ("'s", "’s", "'", "’"):
         if word.endswith(suffix):
@@ -1025,6 +1033,11 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
             cue = left_cue
         if cue is None and not masked[para_lo:a].strip():
             cue = _lead_in_cue(masked, para_lo, registry)
+        if cue is None and _is_caps_label(masked[para_lo:a]):
+            # a newsletter's item: `HOW CHINA'S DECLINE AFFECTS THE WORLD "..." [WaPo.]`: the label
+            # introduces the words, which no one in the text is credited with
+            label = text[para_lo:a].strip()  # as written, with any quotation inside it
+            cue = _Cue(_NP(label, para_lo + text[para_lo:a].find(label), "group"), ":", via="headline")
         if cue is not None:
             found[i] = cue
         elif left:

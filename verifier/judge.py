@@ -100,8 +100,8 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
                       + (f" (“{quote.context}”)" if quote.context else ""))
     name = attribution.name
     mention = attribution.mention.strip()
-    if name is None and (not mention or mention.lower() in PRONOUNS):
-        return Credit("none")
+    if name is None and (not mention or mention.lower() in PRONOUNS or attribution.via == "headline"):
+        return Credit("none")  # no one, or a newsletter's label introducing the words
     written = name or mention
     how = _is_speaker(written, quote.speaker, corpus)
     if how is None and name and mention != name and parse_name(mention).surname:
