@@ -230,6 +230,16 @@ def test_an_all_capitals_label_introduces_a_newsletter_item(text, label):
     assert (attribution.mention, attribution.name, attribution.via) == (label, None, "headline")
 
 
+@pytest.mark.parametrize(("text", "mention"), [
+    ('Ruiz, the author of "Dry Seasons," about farming, said the years when towns had "one shared well"'
+     ' are gone.', "Ruiz"),
+    ('A month later, Ruiz said she would allow some wells, in places where "common sense" made clear'
+     ' that the water was safe.', "Ruiz"),
+])
+def test_what_follows_an_inverted_cue_must_be_able_to_speak(text, mention):
+    assert [a.mention for _, a in credits(text)][-1] == mention
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

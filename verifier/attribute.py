@@ -346,7 +346,8 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
         k = j - 1
         commas = 0
         found: list[_NP] = []
-        while k >= 0 and toks[k].text not in {_QMARK, ";", ":"} and j - k < 40 and commas < 3:
+        while k >= 0 and (toks[k].text not in {_QMARK, ";", ":"} or _quoted_title(toks, k)) and j - k < 40 \
+                and commas < 3:
             if toks[k].text == ",":
                 commas += 1
                 inner = _np_before(text, toks, k, allow_appositive=False)
@@ -413,6 +414,15 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
     if low in lx.ROLE_NOUNS and low.endswith("s"):
         return _NP(tok.text, tok.start, "role")  # "officials said"
     return None
+
+
+def _quoted_title(toks: list[_Tok], k: int) -> bool:
+    """Return True when the mark at token `k` belongs to a quoted title inside an appositive ("the author
+    of "Going Viral," said"): the opening mark follows "of", "on" or a determiner."""
+    if k >= 1 and toks[k - 1].text == _QMARK:
+        k -= 1  # the closing mark: look at the opening one
+    return k >= 1 and toks[k].text == _QMARK and (toks[k - 1].low in {"of", "on", "in"} or
+                                                 toks[k - 1].low in lx.DETERMINERS)
 
 
 def _person_of_body(text: str, toks: list[_Tok], s: int) -> _NP | None:
@@ -574,10 +584,22 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
                 toks[c - 1].text == "," and tok.low in _INVERTING)
             if inverted_ok:
                 np = _np_after(text, toks, c + max(n, 1))
-                if np is not None and (tok.low in _INVERTING_RIGHT or n):
+                if np is not None and (tok.low in _INVERTING_RIGHT or n) and _can_speak(np):
                     return _Cue(np, cue)  # `"...," said Reid`; not `"...," thanked Obama`
             return None
     return None
+
+
+def _can_speak(np: _NP) -> bool:
+    """Return True for a phrase after an inverted cue that can be a speaker: a name, a pronoun or a role,
+    not `made clear that the refugee` or `said the days when`."""
+    if np.kind != "role":
+        return True
+    words = np.mention.split()
+    head = words[-1].lower()
+    return words[0].lower() != "that" and (head in lx.ROLE_NOUNS or head in lx.DOCUMENT_NOUNS
+                                           or head.endswith(_AGENT_SUFFIXES)
+                                           or any(w[:1].isupper() for w in words[1:]))
 
 
 _INVERTING_RIGHT = frozenset("""said says wrote writes added adds continued explained replied recalled argued
