@@ -240,6 +240,26 @@ def test_what_follows_an_inverted_cue_must_be_able_to_speak(text, mention):
     assert [a.mention for _, a in credits(text)][-1] == mention
 
 
+@pytest.mark.parametrize(("text", "mention", "name"), [
+    # the aide speaks, not the person whose aide she is
+    ('Dana Pierce’s right-hand woman rallied donors, saying: “We have to be ready.”',
+     "Dana Pierce’s right-hand woman", None),
+    # a wire story's dateline is not the sentence's subject
+    ('SPRINGFIELD, May 3 (Wire) — After the vote, Dana Pierce’s chief aide wrote to donors, saying: “We won.”',
+     "Dana Pierce’s chief aide", None),
+    # a possessive pronoun in its own clause is that clause's subject's, not a nearer-known man's
+    ('Lee Ward met Dana Pierce. Pierce repeated her claim that “the audit was rigged from the start.”',
+     "her", "Dana Pierce"),
+    ('Mark Ward met Robin Quinn. Quinn also repeated his claim that “the audit was rigged.”',
+     "his", "Robin Quinn"),
+])
+def test_possessives_credit_whose_words_they_are(text, mention, name):
+    attribution = credits(text)[-1][1]
+    assert attribution.mention == mention
+    if name:
+        assert attribution.name == name
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

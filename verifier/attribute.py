@@ -505,6 +505,10 @@ def _np_after(text: str, toks: list[_Tok], i: int) -> _NP | None:
             if r > k and toks[r - 1].low in lx.ROLE_NOUNS and toks[r - 1].low not in lx.INSTITUTION_HEADS:
                 # "Obama's press secretary", "White House officials": they speak, not Obama or the White House
                 return _NP(text[tok.start:toks[r - 1].end], tok.start, "role")
+            r = next((n for n in range(k, m) if toks[n].low in lx.ROLE_NOUNS), None)
+            if r is not None and toks[k - 1].text.endswith(("'s", "’s")):
+                # "Clinton's right-hand woman" speaks, not Clinton (but "Trump's claims" are Trump's)
+                return _NP(text[tok.start:toks[r].end], tok.start, "role")
         return _NP(text[tok.start:toks[k - 1].end], tok.start, "name")
     if tok.low in lx.ROLE_NOUNS:
         return _NP(tok.text, tok.start, "role")
@@ -762,8 +766,12 @@ def _sentence_subject(text: str, toks: list[_Tok], registry: _Registry | None = 
     an appositive or relative clause, a parenthesis and a time phrase between the subject and its verb.
     """
     i = 0
-    if toks and toks[0].low in _CONJUNCTIONS:
-        i = 1
+    dash = next((k for k in range(min(len(toks), 12)) if toks[k].text in {"\u2014", "\u2013"}), None)
+    if dash is not None and dash >= 2 and all(_is_cap(t) or not t.text[:1].isalpha() for t in toks[:dash]) \
+            and any(t.text[:1].isdigit() or t.text.isupper() and len(t.text) > 2 for t in toks[:dash]):
+        i = dash + 1  # a wire story's dateline: `WASHINGTON, Dec. 8 (UPI) — In response ...`
+    if i < len(toks) and toks[i].low in _CONJUNCTIONS:
+        i += 1
     if i < len(toks) and (toks[i].text.capitalize() in lx.STOP_CAPS and toks[i].low not in _SUBJECT_PRONOUNS
                           and toks[i].low not in lx.DETERMINERS | _GROUP_OPENERS
                           or _opens_participle(toks, i, registry)):
@@ -1176,10 +1184,10 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
     """Return the person or body a mention stands for, or None."""
     mention = np.mention.strip()
     if np.kind == "pronoun":
-        gender = lx.PRONOUNS.get(mention.lower())
+        gender = lx.PRONOUNS.get(mention.lower()) or ("m" if mention.lower() == "his" else None)
         if gender not in {"m", "f"}:
             return None
-        person = registry.recent(np.start, gender, masked)
+        person = _own_subject(masked, np.start, gender, registry) or registry.recent(np.start, gender, masked)
         return person.name if person else None
     if np.kind == "span":
         if mention.split()[0] in _INDEFINITE:  # lower-case "one Democrat familiar with ...": no one named
@@ -1223,6 +1231,21 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
     if person is not None and (parse_name(person.name).given or not parse_name(" ".join(name)).given):
         return person.name
     return " ".join(name) if name else None  # given names the text's earlier "Sen. Reid" lacked: "Ron Reid"
+
+
+def _own_subject(masked: str, pos: int, gender: str, registry: _Registry) -> _Person | None:
+    """Return the person named as the subject of the clause a pronoun sits in, a few words before it
+    ("De Blasio also repeated his claim that"), or None."""
+    lo = max(masked.rfind(". ", 0, pos) + 2, masked.rfind("\n", 0, pos) + 1, pos - 200)
+    toks = _tokens(masked, lo, pos)
+    k = 0
+    while k < len(toks) and _is_cap(toks[k]):
+        k += 1
+    rest = toks[k:]
+    if k == 0 or not 1 <= len(rest) <= 4 or not all(t.text[:1].islower() for t in rest):
+        return None
+    person = registry.lookup([_strip_possessive(t.text) for t in toks[:k]])
+    return person if person is not None and _compatible(person, gender) else None
 
 
 def _nested(text: str, q: Quotation, parent: Quotation, registry: _Registry, masked: str) -> Attribution | None:
