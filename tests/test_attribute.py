@@ -260,6 +260,29 @@ def test_possessives_credit_whose_words_they_are(text, mention, name):
         assert attribution.name == name
 
 
+@pytest.mark.parametrize(("text", "mention", "name"), [
+    ('It is one which county historian Lee Ward calls "the town\'s founding quarrel." It began in 1880.',
+     "Lee Ward", "Lee Ward"),
+    ('The hour was so odd that a spokesman for Dana Pierce could only quip: "I guess the moon was booked."',
+     "a spokesman for Dana Pierce", None),
+    ('"We were robbed," said an aide to Dana Pierce.', "an aide", None),
+    ('"What sport is he talking about?" reacted Dana Pierce.', "Dana Pierce", "Dana Pierce"),
+])
+def test_cues_that_look_like_nouns_and_inverted_reactions(text, mention, name):
+    attribution = credits(text)[0][1]
+    assert (attribution.mention, attribution.name) == (mention, name)
+
+
+def test_a_clause_after_a_semicolon_has_its_own_subject():
+    text = 'So that is why the signs favour them; all Greens have to do is repeat, 100 times, "Clean Air Now."'
+    assert only(text).mention == "all Greens"
+
+
+def test_a_quotation_opening_its_sentence_goes_on_from_the_subject_before():
+    text = 'Carl Quintanilla seemed taken aback and mentioned the web site. "Does that not speak to your judgment?"'
+    assert only(text).name == "Carl Quintanilla"
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

@@ -395,6 +395,13 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
                 s -= 1
         if s - 1 >= 0 and toks[s - 1].low in lx.DETERMINERS:
             s -= 1
+        if s >= 3 and toks[s - 1].low in {"for", "of", "to"} and toks[s - 2].low in lx.ROLE_NOUNS \
+                and toks[s - 2].low not in lx.INSTITUTION_HEADS:
+            # "a spokesman for Bernie Sanders", "an aide to Pelosi": the spokesman speaks, not Sanders
+            d = next((n for n in range(s - 2, max(-1, s - 6), -1) if toks[n].low in lx.DETERMINERS), None)
+            if d is not None:
+                role = text[toks[d].start:toks[s - 2].end]
+                return _NP(text[toks[d].start:tok.end], toks[d].start, "span", role)
         kind = "role" if toks[s].low in lx.DETERMINERS else "name"
         if kind == "name":
             owner = _person_of_body(text, toks, s) or _relative_clause_subject(text, toks, s)
@@ -607,7 +614,9 @@ def _can_speak(np: _NP) -> bool:
 
 
 _INVERTING_RIGHT = frozenset("""said says wrote writes added adds continued explained replied recalled argued
-noted insisted responded countered declared remarked tweeted posted stated warned concluded""".split())
+noted insisted responded countered declared remarked tweeted posted stated warned concluded asked quipped
+reacted joked observed announced acknowledged conceded cautioned complained retorted snapped fumed exclaimed
+suggested testified wondered mused boasted""".split())
 _PASSIVE = frozenset("was were is are been being".split())
 _SPEECH_NOUNS = frozenset("""assertion assertions claim claims remark remarks comment comments statement words
 promise pledge vow warning insistence argument contention boast quip retort reply answer response""".split())
@@ -662,8 +671,31 @@ def _between_is_appositive(toks: list[_Tok], i: int, c: int) -> bool:
     return any(t.text == "," for t in toks[i:c])
 
 
+_NOUN_LIKE_CUES = frozenset("call calls quip quips joke jokes retort retorts tease teases echo echoes".split())
+
+
+def _noun_like_cue_before(text: str, toks: list[_Tok]) -> _Cue | None:
+    """Return the speaker of a cue that is often a noun, when it comes right before the opening mark with
+    its subject before it: `historian John Baick calls "..."`, `a spokesman could only quip: "..."`."""
+    end = len(toks)
+    if end and toks[end - 1].text in {":", ","}:
+        end -= 1
+    if end and toks[end - 1].low in {"it", "him", "her", "them", "this"}:
+        end -= 1
+    if end < 2 or toks[end - 1].low not in _NOUN_LIKE_CUES or toks[end - 2].low in lx.DETERMINERS \
+            or toks[end - 2].text.endswith(("'s", "’s")):
+        return None
+    np = _np_before(text, toks, end - 1, allow_appositive=False)
+    if np is None or np.kind not in {"name", "pronoun", "role", "span"}:
+        return None
+    return _Cue(np, toks[end - 1].text)
+
+
 def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = None) -> _Cue | None:
     """Return the speaker tag earlier in the sentence: `Reid said the raids should "`, `Cruz continued: "`."""
+    noun_like = _noun_like_cue_before(text, toks)
+    if noun_like is not None:
+        return noun_like
     for c in range(len(toks) - 1, -1, -1):
         tok = toks[c]
         if tok.text == _QMARK and c + 2 < len(toks) and _is_cap(toks[c + 1]) and toks[c + 1].text not in lx.STOP_CAPS \
@@ -844,7 +876,7 @@ def _subject_span(text: str, toks: list[_Tok], i: int, registry: _Registry | Non
     if i >= len(toks):
         return None
     first = toks[i]
-    if not (_is_cap(first) or first.low in lx.DETERMINERS or first.text[:1].isdigit()) \
+    if not (_is_cap(first) or first.low in lx.DETERMINERS | _GROUP_OPENERS or first.text[:1].isdigit()) \
             or first.low in {"this", "that", "these", "those", "it", "there", "what", "here"} \
             or first.text in lx.STOP_CAPS and first.low not in lx.DETERMINERS | _GROUP_OPENERS:
         return None
@@ -1071,8 +1103,14 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         if cue is not None:
             found[i] = cue
         elif left:
-            subject = _subordinate_subject(masked, left, registry) or _clause_subject(masked, left) \
-                or _sentence_subject(masked, left, registry)
+            semicolon = max((k for k, t in enumerate(left) if t.text == ";"), default=-1)
+            subject = None
+            for clause in (left[semicolon + 1:], left) if semicolon >= 0 else (left,):
+                # `...; all the party has to do is repeat "..."`: the clause after a semicolon first
+                subject = _subordinate_subject(masked, clause, registry) or _clause_subject(masked, clause) \
+                    or _sentence_subject(masked, clause, registry)
+                if subject is not None:
+                    break
             if subject is not None:
                 weak[i] = subject
     # Split quotes and floating quotes take the speaker of a neighbour.
@@ -1106,6 +1144,12 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
             comma = next((k for k in range(len(before) - 1, max(-1, len(before) - 6), -1) if before[k].text == ","), -1)
             if comma >= 0 and any(_is_cue(t) for t in before[comma + 1:]):
                 told = _find_cue_right(masked, before[comma:])  # the sentence ends ", he said."
+                if told is not None and told.np.kind in {"name", "pronoun"}:
+                    found[i] = replace(told, via="previous")
+            elif not masked[sent_of[i]:bounds[i][0]].strip():
+                # `Quintanilla seemed taken aback and mentioned the site. "Does that not speak to ...?"`: a
+                # quotation opening its sentence goes on from the named subject of the sentence before
+                told = _sentence_subject(masked, before, registry)
                 if told is not None and told.np.kind in {"name", "pronoun"}:
                     found[i] = replace(told, via="previous")
     attr_cache: dict[int, Attribution] = {}
