@@ -283,6 +283,17 @@ def test_a_quotation_opening_its_sentence_goes_on_from_the_subject_before():
     assert only(text).name == "Carl Quintanilla"
 
 
+def test_an_acronym_before_a_sentence_opener_ends_the_sentence():
+    text = ('Lee Ward called for a ban at the U.S. While Dana Pierce opposed it, the unions who wrote to her on'
+            ' Friday say they are “worried the ban is sending the wrong message.”')
+    assert only(text).mention == "the unions"
+
+
+def test_the_plural_of_a_role_word_can_speak():
+    text = 'Pierce’s remarks deepen “the rift between the towns,” fostered by years of rivalry, the unions say.'
+    assert only(text).mention == "the unions"
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

@@ -89,6 +89,13 @@ def test_unclosed_quotation_stops_at_its_paragraph():
     assert quotes[0].close_mark == ""
 
 
+@pytest.mark.parametrize("invisible", ["\u202a", "\u200e", "\u200b", "\ufeff"])
+def test_an_invisible_direction_mark_before_a_quotation_is_as_blank_as_a_space(invisible):
+    # pasted from a social post: a direction mark, then a closing-shaped mark that opens the comment
+    text = f"Readers replied.\n\n{invisible}\u201dKeep going, Sarah,\u201d posted one reader."
+    assert texts(text) == ["Keep going, Sarah,"]
+
+
 def test_stray_closing_mark_is_ignored():
     assert texts("He said” nothing, then “something.”") == ["something."]
 

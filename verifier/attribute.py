@@ -412,7 +412,8 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
     k = j
     while k >= 0 and j - k < 7:
         if toks[k].low in lx.DETERMINERS or (_is_cap(toks[k]) and toks[k].text.endswith(("'s", "’s"))):
-            if low in lx.ROLE_NOUNS or low in lx.DOCUMENT_NOUNS or _is_cap(toks[j]) or low.endswith(_AGENT_SUFFIXES):
+            if low in lx.ROLE_NOUNS or low in lx.DOCUMENT_NOUNS or _is_cap(toks[j]) or low.endswith(_AGENT_SUFFIXES) \
+                    or low.endswith("s") and low[:-1] in lx.ROLE_NOUNS:
                 return _NP(text[toks[k].start:tok.end], toks[k].start, "role")
             return None
         if not toks[k].text[:1].isalpha() or toks[k].low in _STOP_AFTER_NP:
@@ -883,6 +884,8 @@ def _subject_span(text: str, toks: list[_Tok], i: int, registry: _Registry | Non
     end = None  # where the subject's own words end (an appositive or aside follows)
     k = i + 1
     verb = None
+    relative = None  # "the groups who wrote to her on Thursday say": the relative clause's verb is not it
+    relative_verb = False
     while k < len(toks) and k - i < 24:
         t = toks[k]
         if t.text in {";", ":"} or t.text == _QMARK and end is None:
@@ -893,16 +896,21 @@ def _subject_span(text: str, toks: list[_Tok], i: int, registry: _Registry | Non
             if k + 1 < len(toks) and toks[k + 1].low in {"who", "whose"}:
                 break  # the quotation sits in a relative clause about the subject
         elif t.low in {"who", "which", "that", "whose"} and end is None:
-            return None
+            if relative is not None:
+                return None
+            relative = k
         elif _looks_like_verb(toks, k):
-            verb = k
-            break
+            if relative is not None and not relative_verb:
+                relative_verb = True
+            else:
+                verb = k
+                break
         k += 1
     else:
         return None
     if verb is None and (k >= len(toks) or toks[k].text != ","):
         return None
-    stop = end if end is not None else k
+    stop = relative if relative is not None else end if end is not None else k
     while stop - 1 > i and (toks[stop - 1].low in lx.ADVERBS or toks[stop - 1].low.endswith("ly")):
         stop -= 1  # "T-shirts quickly appeared"
     while stop - 2 > i and (toks[stop - 1].low in _TIME_WORDS or toks[stop - 1].low in _MONTHS) \
@@ -989,7 +997,7 @@ def _sentence_start(masked: str, lo: int, pos: int, quote_ends: list[int] = ()) 
     """
     start = max(lo, pos - _WINDOW)
     for m in _SENTENCE_END.finditer(masked, max(lo, pos - _WINDOW), pos):
-        if _ENDS_ABBREV.search(masked, max(lo, m.start() - 5), m.start() + 1):
+        if _ENDS_ABBREV.search(masked, max(lo, m.start() - 5), m.start() + 1) and not _abbreviation_ends(masked, m):
             continue
         start = m.end()
     k = bisect.bisect_right(quote_ends, pos) - 1
@@ -1001,10 +1009,22 @@ def _sentence_start(masked: str, lo: int, pos: int, quote_ends: list[int] = ()) 
     return start
 
 
+_PLACE_ABBREV = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b(?:Calif|Fla|Nev|Ill|Mass|Conn|Penn|Wis|Mich|Minn|Ariz|Tenn"
+                           r"|Ky|Va|Ga|Ala|Colo|Okla|Ore|Wash|Ind|Md|Mo|La|Miss|Kan|Neb|Del|Ark|Vt|Wyo|Tex|Mont)\.)$")
+
+
+def _abbreviation_ends(masked: str, m: re.Match) -> bool:
+    """Return True when a place or acronym abbreviation also ends its sentence: `... entering the U.S. While
+    Clinton ...`, `in Orlando, Fla. The ...` (the next word opens a sentence, not a name)."""
+    nxt = masked[m.end():m.end() + 12].split()
+    return bool(nxt) and nxt[0] in lx.STOP_CAPS and bool(_PLACE_ABBREV.search(masked, max(0, m.start() - 8),
+                                                                            m.start() + 1))
+
+
 def _sentence_end(masked: str, pos: int, hi: int) -> int:
     """Return where the sentence holding `pos` ends (not after `hi`)."""
     for m in _SENTENCE_END.finditer(masked, pos, min(hi, pos + _RIGHT_WINDOW)):
-        if not _ENDS_ABBREV.search(masked, max(pos, m.start() - 5), m.start() + 1):
+        if not _ENDS_ABBREV.search(masked, max(pos, m.start() - 5), m.start() + 1) or _abbreviation_ends(masked, m):
             return m.start() + 1
     return min(hi, pos + _RIGHT_WINDOW)
 

@@ -30,6 +30,9 @@ _SINGLE = frozenset("'\u2018\u2019\u201a\u201b")
 _OPEN_GLYPH = frozenset("\u201c\u201e\u201f\u00ab\u2018\u201a\u201b")
 _CLOSE_GLYPH = frozenset("\u201d\u00bb\u2019")
 _BRACKET_OPEN = frozenset("([{<")
+# Zero-width and direction marks pasted in from web pages and social posts: as blank as a space next to a mark.
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060"
+                       "\u2066\u2067\u2068\u2069\ufeff")
 _BRACKET_CLOSE = frozenset(")]}>")
 _DASHES = frozenset("-\u2013\u2014/")
 _ALL_MARKS = _DOUBLE | _SINGLE | {"\u00ab", "\u00bb"}
@@ -172,8 +175,8 @@ class _Scanner:
         if ch in _SINGLE and _is_apostrophe(text, i):
             return ""
         nxt = text[i + 1] if i + 1 < len(text) else ""
-        prev_blank = prev == "" or prev.isspace() or prev in _BRACKET_OPEN
-        next_blank = nxt == "" or nxt.isspace() or nxt in _BRACKET_CLOSE
+        prev_blank = prev == "" or prev.isspace() or prev in _BRACKET_OPEN or prev in _INVISIBLE
+        next_blank = nxt == "" or nxt.isspace() or nxt in _BRACKET_CLOSE or nxt in _INVISIBLE
         can_open = (prev_blank or prev in _DASHES or prev in _ALL_MARKS) and not next_blank
         can_close = not prev_blank and (next_blank or nxt in _AFTER_CLOSE)
         if ch == "\u00bb":
