@@ -294,6 +294,18 @@ def test_the_plural_of_a_role_word_can_speak():
     assert only(text).mention == "the unions"
 
 
+@pytest.mark.parametrize("marker", ["l", "\u2022", "-", "1."])
+def test_a_quotation_in_a_list_item_is_the_lists_lead_in_speakers(marker):
+    text = (f'Dana Pierce argued that:\n\n{marker} Only 200 wells have been dug since May.\n\n'
+            f'{marker} The drought here is "entirely different" from the one in 1976.')
+    assert only(text).mention == "Dana Pierce"
+
+
+def test_a_list_after_a_paragraph_with_no_colon_has_no_lead_in():
+    text = 'Dana Pierce spoke first.\n\n- The drought here is "entirely different" from the one in 1976.'
+    assert only(text) is None or only(text).mention != "Dana Pierce"
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

@@ -979,6 +979,26 @@ def _skip_to_verb(toks: list[_Tok], k: int) -> int:
     return k
 
 
+# A list item's marker: a bullet glyph, a dash or star, a number, or the "l" a Wingdings bullet becomes in text.
+_BULLET = re.compile(r"[ \t]*(?:[\u2022\u00b7\u25aa\u25cf*\-\u2013\u2014]|\d{1,2}[.)]|l(?= [A-Z]))[ \t]+")
+
+
+def _list_lead_in(masked: str, para_lo: int, registry: _Registry) -> _Cue | None:
+    """Return the speaker of a list's lead-in (`Soerens argued that:`) for a quotation in one of its items."""
+    lo = para_lo
+    for _ in range(12):
+        if lo <= 1:
+            return None
+        prev_hi = len(masked[:lo - 1].rstrip("\n "))
+        prev_lo = masked.rfind("\n", 0, prev_hi) + 1
+        if masked[prev_hi - 1:prev_hi] == ":":
+            return _lead_in_cue(masked, lo, registry)
+        if not _BULLET.match(masked, prev_lo):
+            return None
+        lo = prev_lo
+    return None
+
+
 def _lead_in_cue(masked: str, para_lo: int, registry: _Registry) -> _Cue | None:
     """Return the speaker of a paragraph ending in a colon that introduces the quote opening the next one."""
     end = len(masked[max(0, para_lo - _WINDOW):para_lo].rstrip()) + max(0, para_lo - _WINDOW)
@@ -1115,6 +1135,8 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
             cue = left_cue
         if cue is None and not masked[para_lo:a].strip():
             cue = _lead_in_cue(masked, para_lo, registry)
+        if cue is None and _BULLET.match(masked, para_lo):
+            cue = _list_lead_in(masked, para_lo, registry)
         if cue is None and _is_caps_label(masked[para_lo:a]):
             # a newsletter's item: `HOW CHINA'S DECLINE AFFECTS THE WORLD "..." [WaPo.]`: the label
             # introduces the words, which no one in the text is credited with
