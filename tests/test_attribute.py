@@ -306,6 +306,39 @@ def test_a_list_after_a_paragraph_with_no_colon_has_no_lead_in():
     assert only(text) is None or only(text).mention != "Dana Pierce"
 
 
+@pytest.mark.parametrize(("text", "quote", "mention"), [
+    # a participle after `X said,` is X's
+    ('The mayor will play the "budget card," Dana Pierce said, adding that the way to beat it "is to show'
+     ' the receipts."', "is to show the receipts.", "Dana Pierce"),
+    # a description's possessive owns its answer
+    ('Lee Ward was asked about the levy. The county treasurer’s answer was that "the roads come first,"'
+     ' so the levy stays.', "the roads come first,", "The county treasurer"),
+    # a possessive right before the opening mark, a speech noun right after the closing one
+    ('It is the lasting pull of Pierce’s "every road paved by May" promise: voters remember it.',
+     "every road paved by May", "Pierce"),
+    # the sentence before named who argued it; this one has no speaker of its own
+    ('Lee Ward has argued that the plan was doomed from the start. As a result, there is still "a lobby that'
+     ' can charge whatever it likes."', "a lobby that can charge whatever it likes.", "Lee Ward"),
+    # a noun clause after a colon has its own subject
+    ('Take one example: That Dana Pierce misjudged Lee Ward, having referred to him as a "reformer." It stuck.',
+     "reformer.", "Dana Pierce"),
+    # a document's sentence: "makes" is its verb
+    ('A footnote in the audit makes that clear: "These figures do not apply to the county\'s own roads or'
+     ' bridges."', "These figures do not apply to the county's own roads or bridges.", "A footnote in the audit"),
+    # a subordinate clause's subject may be lower case
+    ('That is partly because state rules are murky on when private visits cross the line and become'
+     ' "campaign related."', "campaign related.", "state rules"),
+])
+def test_credits_from_the_words_around_the_quotation(text, quote, mention):
+    assert dict((q, a.mention if a else None) for q, a in credits(text))[quote] == mention
+
+
+def test_a_participle_or_a_non_speech_verb_in_the_sentence_before_is_no_credit():
+    text = ('In 2012, Lee Ward ended his paid speaking tour to run. That is because state rules are murky'
+            ' on when visits become "campaign related."')
+    assert only(text).mention != "Lee Ward"
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

@@ -586,7 +586,8 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
                 return _Cue(np, cue)
             if np is not None and np.kind in {"name", "role"}:
                 lead = [t for t in toks[i:c] if t.start < np.start]
-                if len(lead) <= 6 and all(t.text[:1].isalpha() and not _is_cue(t) for t in lead):
+                if len(lead) <= 6 and all(t.text[:1].isalpha() and not _is_cue(t) and t.low not in _PREPOSITIONS
+                                          for t in lead) and " - " not in text[toks[i].start:tok.start]:
                     # "former presidential candidate Herman Cain said": modifiers belong to the phrase
                     return _Cue(_NP(text[toks[i].start:np.start] + np.mention, toks[i].start, np.kind), cue)
             span = _span_subject(text, toks, i, c)
@@ -600,6 +601,10 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
                     return _Cue(np, cue)  # `"...," said Reid`; not `"...," thanked Obama`
             return None
     return None
+
+
+_SPEECH_CUES = frozenset("""said says told tells say argued argues wrote writes added adds noted notes insisted
+explained recalled declared stated warned""".split())
 
 
 def _can_speak(np: _NP) -> bool:
@@ -635,7 +640,7 @@ def _span_subject(text: str, toks: list[_Tok], i: int, c: int) -> _NP | None:
         j -= 1
     if j <= i or j - i > 16 or toks[i].low in _SPAN_STOP or toks[i].low in _SUBJECT_PRONOUNS:
         return None
-    if any(not t.text[:1].isalnum() for t in toks[i:j]) or " - " in text[max(0, toks[i].start - 3):toks[j - 1].end]:
+    if any(not t.text[:1].isalnum() for t in toks[i:j]) or " - " in text[max(0, toks[i].start - 3):toks[c].start]:
         return None  # punctuation or a spaced dash: not one noun phrase
     first = toks[i]
     if not (first.low in lx.DETERMINERS or _is_cap(first) or first.text[:1].isdigit()
@@ -715,6 +720,11 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
                 return _Cue(_NP(owner.text, owner.start, "pronoun"), tok.text)  # "her assertion that "...""
             if _is_cap(owner) and owner.text.endswith(("'s", "’s")) and owner.text[:-2] not in lx.STOP_CAPS:
                 return _Cue(_NP(owner.text[:-2], owner.start, "name"), tok.text)  # "Clinton's claim that "...""
+            if owner.text.endswith(("'s", "’s")) and (owner.low[:-2] in lx.ROLE_NOUNS
+                                                        or owner.low[:-2].endswith(_AGENT_SUFFIXES)):
+                d = next((m for m in range(c - 2, max(-1, c - 6), -1) if toks[m].low in lx.DETERMINERS), None)
+                if d is not None:  # "The Florida senator's answer was that "...""
+                    return _Cue(_NP(text[toks[d].start:owner.end - 2], toks[d].start, "role"), tok.text)
         if _is_cue(tok) or n:
             cue = text[tok.start:toks[c + max(n, 1) - 1].end]
             if tok.low.endswith("ing") and not n and c > 0:
@@ -723,6 +733,10 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
                     k = next((m for m in range(c - 1, -1, -1) if toks[m].start < np.start), -1)
                     if k < 0 or toks[k].low == "with" or toks[k].text == ",":
                         return _Cue(np, cue)  # "with Trump reportedly yelling: ..."
+                if c >= 3 and toks[c - 1].text == "," and _is_cue(toks[c - 2]):
+                    told = _np_before(text, toks, c - 2)
+                    if told is not None and told.kind in {"name", "pronoun", "role"}:
+                        return _Cue(told, cue)  # `..., Fiorina said, adding that "..."`
                 # a participle speaks for the clause's subject: "Trump hit back, saying ...", "X released
                 # an ad calling it ..."
                 subject = _clause_subject(text, toks[:c]) or _sentence_subject(text, toks[:c], registry)
@@ -788,7 +802,10 @@ def _subordinate_subject(text: str, toks: list[_Tok], registry: _Registry | None
         if toks[k].text in {",", ";", ":", _QMARK, "(", ")", "\u2014", "\u2013"}:
             return None
         if toks[k].low in _SUBORDINATORS and toks[k + 1].low not in _SUBORDINATORS:
-            return _sentence_subject(text, toks[k + 1:], registry)
+            subject = _sentence_subject(text, toks[k + 1:], registry) \
+                or _subject_span(text, toks, k + 1, registry, lowercase=True)
+            if subject is not None:
+                return subject
     return None
 
 
@@ -805,6 +822,8 @@ def _sentence_subject(text: str, toks: list[_Tok], registry: _Registry | None = 
         i = dash + 1  # a wire story's dateline: `WASHINGTON, Dec. 8 (UPI) — In response ...`
     if i < len(toks) and toks[i].low in _CONJUNCTIONS:
         i += 1
+    if i + 1 < len(toks) and toks[i].low == "that" and _is_cap(toks[i + 1]) and toks[i + 1].text not in lx.STOP_CAPS:
+        i += 1  # a noun clause: `For instance: That Clinton also misjudged Assad, having called him a "..."`
     if i < len(toks) and (toks[i].text.capitalize() in lx.STOP_CAPS and toks[i].low not in _SUBJECT_PRONOUNS
                           and toks[i].low not in lx.DETERMINERS | _GROUP_OPENERS
                           or _opens_participle(toks, i, registry)):
@@ -848,6 +867,8 @@ def _known(registry: _Registry | None, word: str) -> bool:
 
 _AUXILIARIES = frozenset("has have had is are was were will would could can may might should must did does do".split())
 _VERB_OBJECTS = frozenset("that it him her them his their its on about to".split()) | lx.DETERMINERS
+_PRESENT_VERBS = frozenset("""makes shows gives takes seems appears suggests argues claims reads quotes calls puts
+finds keeps gets goes comes wants needs sees remains becomes""".split())
 _IRREGULAR_PASTS = frozenset("""gave took made got went came wrote spoke ran saw put set left kept held brought
 thought found felt began became sent led won lost paid met drew struck threw sought fought stood understood""".split())
 _MONTHS = frozenset("""january february march april may june july august september october november december
@@ -862,14 +883,15 @@ def _looks_like_verb(toks: list[_Tok], k: int) -> bool:
         return False
     if low in _AUXILIARIES or low in lx.CUE_VERBS:
         return True
-    if low.endswith("ed") and len(low) > 4 and "-" not in low or low in _IRREGULAR_PASTS:
+    if low.endswith("ed") and len(low) > 4 and "-" not in low or low in _IRREGULAR_PASTS or low in _PRESENT_VERBS:
         return True
     # "the Daily News focuses on": a present-tense verb right after a name, before its object
     return (low.endswith("s") and not low.endswith(("ss", "us", "is")) and _is_cap(toks[k - 1])
             and k + 1 < len(toks) and toks[k + 1].low in _VERB_OBJECTS)
 
 
-def _subject_span(text: str, toks: list[_Tok], i: int, registry: _Registry | None) -> _Cue | None:
+def _subject_span(text: str, toks: list[_Tok], i: int, registry: _Registry | None,
+                  lowercase: bool = False) -> _Cue | None:
     """Return the noun phrase opening a clause at token `i` and its verb, for subjects no name or role
     word heads: "Proponents of the new bill, however, say", "Nuclear proliferation experts have", "The
     council voted", "A group of 67 artists, writers and actors this week published", "Chrabaszcz, who goes
@@ -877,7 +899,8 @@ def _subject_span(text: str, toks: list[_Tok], i: int, registry: _Registry | Non
     if i >= len(toks):
         return None
     first = toks[i]
-    if not (_is_cap(first) or first.low in lx.DETERMINERS | _GROUP_OPENERS or first.text[:1].isdigit()) \
+    if not (_is_cap(first) or first.low in lx.DETERMINERS | _GROUP_OPENERS or first.text[:1].isdigit()
+            or lowercase and first.text[:1].isalpha() and first.low not in _SPAN_STOP | _PREPOSITIONS) \
             or first.low in {"this", "that", "these", "those", "it", "there", "what", "here"} \
             or first.text in lx.STOP_CAPS and first.low not in lx.DETERMINERS | _GROUP_OPENERS:
         return None
@@ -981,6 +1004,21 @@ def _skip_to_verb(toks: list[_Tok], k: int) -> int:
 
 # A list item's marker: a bullet glyph, a dash or star, a number, or the "l" a Wingdings bullet becomes in text.
 _BULLET = re.compile(r"[ \t]*(?:[\u2022\u00b7\u25aa\u25cf*\-\u2013\u2014]|\d{1,2}[.)]|l(?= [A-Z]))[ \t]+")
+
+
+_SLOGAN_NOUNS = _SPEECH_NOUNS | frozenset("promise pledge line mantra slogan refrain catchphrase quip".split())
+
+
+def _owner_before(masked: str, left: list[_Tok]) -> _Cue | None:
+    """Return whose words a quotation is when a capitalised possessive comes right before its opening mark and a
+    speech noun right after its closing one (`Obama's "..." promise`), or None."""
+    last = left[-1]
+    if not (_is_cap(last) and last.text.endswith(("'s", "’s"))) or last.text[:-2] in lx.STOP_CAPS:
+        return None
+    k = len(left) - 1
+    while k - 1 >= 0 and _is_cap(left[k - 1]) and left[k - 1].text not in lx.STOP_CAPS:
+        k -= 1
+    return _Cue(_NP(masked[left[k].start:last.end - 2], left[k].start, "name"), "’s")
 
 
 def _list_lead_in(masked: str, para_lo: int, registry: _Registry) -> _Cue | None:
@@ -1133,6 +1171,8 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
             cue = right_cue
         elif left_cue:
             cue = left_cue
+        if cue is None and left and right and right[0].low in _SLOGAN_NOUNS:
+            cue = _owner_before(masked, left)  # `Obama's "if you like your plan, you can keep it" promise`
         if cue is None and not masked[para_lo:a].strip():
             cue = _lead_in_cue(masked, para_lo, registry)
         if cue is None and _BULLET.match(masked, para_lo):
@@ -1145,7 +1185,7 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         if cue is not None:
             found[i] = cue
         elif left:
-            semicolon = max((k for k, t in enumerate(left) if t.text == ";"), default=-1)
+            semicolon = max((k for k, t in enumerate(left[:-1]) if t.text in {";", ":"}), default=-1)
             subject = None
             for clause in (left[semicolon + 1:], left) if semicolon >= 0 else (left,):
                 # `...; all the party has to do is repeat "..."`: the clause after a semicolon first
@@ -1188,10 +1228,17 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
                 told = _find_cue_right(masked, before[comma:])  # the sentence ends ", he said."
                 if told is not None and told.np.kind in {"name", "pronoun"}:
                     found[i] = replace(told, via="previous")
-            elif not masked[sent_of[i]:bounds[i][0]].strip():
-                # `Quintanilla seemed taken aback and mentioned the site. "Does that not speak to ...?"`: a
-                # quotation opening its sentence goes on from the named subject of the sentence before
-                told = _sentence_subject(masked, before, registry)
+            else:
+                # `Brill has argued that the law was crippled ... As a result, there's still "..."`: the named
+                # speaker of the sentence before goes on; and `Quintanilla seemed taken aback and mentioned the
+                # site. "Does that not speak to ...?"`: a quotation opening its sentence goes on from the named
+                # subject of the sentence before
+                told = _find_cue_left(masked, before, registry)
+                if told is not None and told.cue.lower() not in _SPEECH_CUES:
+                    told = None  # "his paid speaking schedule", "will continue": not what the speaker said
+                if (told is None or told.np.kind not in {"name", "pronoun"}) \
+                        and not masked[sent_of[i]:bounds[i][0]].strip():
+                    told = _sentence_subject(masked, before, registry)
                 if told is not None and told.np.kind in {"name", "pronoun"}:
                     found[i] = replace(told, via="previous")
     attr_cache: dict[int, Attribution] = {}
