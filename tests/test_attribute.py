@@ -339,6 +339,11 @@ def test_a_participle_or_a_non_speech_verb_in_the_sentence_before_is_no_credit()
     assert only(text).mention != "Lee Ward"
 
 
+def test_a_colon_lead_in_opening_with_a_word_nobody_is_called_credits_no_one():
+    text = 'Lee Ward spoke first.\n\nWait, it gets better:\n\n"By law, the county sets the limit every year."'
+    assert only(text) is None
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

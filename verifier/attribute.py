@@ -767,6 +767,9 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
             # right before the colon names the speaker
             return _Cue(_NP(text[toks[k + 1].start:toks[-2].end], toks[k + 1].start, "name"), ":")
         np = _np_after(text, toks, 0)
+        if np is not None and np.kind == "name" and len(np.mention.split()) == 1 and len(toks) > 2 \
+                and registry is not None and not _known(registry, np.mention):
+            return None  # `Wait, it gets better:` is no one (but `Bush:` labels his words)
         if np is not None and (np.kind != "role" or np.mention.split()[-1].lower() in lx.ROLE_NOUNS):
             return _Cue(np, ":")
     return None
@@ -1239,8 +1242,9 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
                 if (told is None or told.np.kind not in {"name", "pronoun"}) \
                         and not masked[sent_of[i]:bounds[i][0]].strip():
                     told = _sentence_subject(masked, before, registry)
-                if told is not None and told.np.kind in {"name", "pronoun"}:
-                    found[i] = replace(told, via="previous")
+                if told is not None and (told.np.kind in {"name", "pronoun"} or told.np.kind == "role"
+                                         and _resolve_name(told.np, registry, masked) is not None):
+                    found[i] = replace(told, via="previous")  # a role only when it names someone
     attr_cache: dict[int, Attribution] = {}
     for i, _q in outer:
         cue = found.get(i)
