@@ -1047,7 +1047,7 @@ def _lead_in_cue(masked: str, para_lo: int, registry: _Registry) -> _Cue | None:
         return None
     lo = masked.rfind("\n", max(0, end - _WINDOW), end) + 1
     toks = _tokens(masked, _sentence_start(masked, lo, end - 1), end)
-    return _find_cue_left(masked, toks) or _sentence_subject(masked, toks[:-1], registry)
+    return _find_cue_left(masked, toks, registry) or _sentence_subject(masked, toks[:-1], registry)
 
 
 def _sentence_start(masked: str, lo: int, pos: int, quote_ends: list[int] = ()) -> int:
