@@ -344,6 +344,11 @@ def test_a_colon_lead_in_opening_with_a_word_nobody_is_called_credits_no_one():
     assert only(text) is None
 
 
+def test_an_all_capitals_heading_is_not_part_of_the_name_after_it():
+    text = 'TEN HURT IN STORM Mayor Dana Pierce said the levee had "held for now." [Courier.]'
+    assert only(text).mention == "Mayor Dana Pierce"
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

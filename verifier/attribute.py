@@ -381,8 +381,9 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
     if _is_cap(tok) or tok.text[:1].isdigit() and False:
         k = j
         while k - 1 >= 0 and (_is_cap(toks[k - 1]) or toks[k - 1].low in {"de", "van", "von", "der", "bin", "al"}) \
-                and toks[k - 1].text not in {_QMARK}:
-            k -= 1
+                and toks[k - 1].text not in {_QMARK} \
+                and not (toks[k - 1].text.isupper() and len(toks[k - 1].text) > 4 and not toks[k].text.isupper()):
+            k -= 1  # (an all-capitals heading before a name is not part of it: "... EXPLOSION Turkish President")
         while k < j and (toks[k].text in lx.STOP_CAPS or toks[k].text.rstrip(".") in lx.STOP_CAPS):
             k += 1
         if toks[k].text in lx.STOP_CAPS:
