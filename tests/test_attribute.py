@@ -349,6 +349,18 @@ def test_an_all_capitals_heading_is_not_part_of_the_name_after_it():
     assert only(text).mention == "Mayor Dana Pierce"
 
 
+@pytest.mark.parametrize(("text", "mention"), [
+    ('Pierce and Ward both said "the levee must be raised now."', "Pierce and Ward"),
+    ('Lee Ward, Ana Ruiz and Dana Pierce said "the levee must be raised now."', "Lee Ward, Ana Ruiz and Dana Pierce"),
+    ('In Springfield and Shelbyville, Dana Pierce said "the levee must be raised now."', "Dana Pierce"),
+    ('Dana Pierce, the treasurer, said "the levee must be raised now."', "Dana Pierce"),
+])
+def test_a_credit_to_several_people_names_them_all(text, mention):
+    attribution = only(text)
+    assert attribution.mention == mention
+    assert attribution.name is None or " and " not in attribution.mention
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

@@ -47,6 +47,17 @@ def test_labels_and_groups_are_no_accusation(corpus, draft, verdict, severity):
     assert (finding.verdict, finding.severity) == (verdict, severity), finding.notes
 
 
+@pytest.mark.parametrize("credit, verdict", [
+    ("Nancy Pelosi and Harry Reid both said", "verified"),
+    ("Harry Reid, Chuck Schumer and Nancy Pelosi said", "verified"),
+    ("Harry Reid and Chuck Schumer both said", "misattributed"),
+])
+def test_words_credited_to_several_people_are_right_if_one_of_them_said_them(corpus, credit, verdict):
+    [finding] = check(corpus, f'{credit} "they are desperately trying to escape violence in their home'
+                              ' countries."')
+    assert finding.verdict == verdict, finding.notes
+
+
 def test_words_of_a_known_speaker_credited_to_a_description_name_the_corpus_speaker(corpus):
     [finding] = check(corpus, '"They are desperately trying to escape violence in their home countries,"'
                               ' a White House spokesman said.')

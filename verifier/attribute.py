@@ -329,6 +329,32 @@ def _is_cap(tok: _Tok) -> bool:
 
 def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = True) -> _NP | None:
     """Return the subject noun phrase that ends right before token `c`."""
+    if c >= 2 and toks[c - 1].low in {"both", "all"}:
+        c -= 1  # "Pelosi and Reid both said"
+    np = _single_np_before(text, toks, c, allow_appositive)
+    if np is None or np.kind != "name":
+        return np
+    # "Pelosi and Reid said", "Reid, Schumer and Pelosi said": all of them, not the last alone
+    k = next((n for n, t in enumerate(toks) if t.start >= np.start), len(toks))
+    start = np.start
+    for link in range(4):
+        joint = toks[k - 1].low if k >= 2 else ""
+        if joint != "and" and not (link and joint == ",") or not _is_cap(toks[k - 2]) \
+                or toks[k - 2].text.endswith(("'s", "’s")):
+            break  # a list ends "..., B and C": its last link is "and"
+        earlier = _single_np_before(text, toks, k - 1, allow_appositive=False)
+        if earlier is None or earlier.kind != "name" or len(earlier.mention.split()) > 4 \
+                or _after_preposition(toks, earlier.start):
+            break  # not "In Washington and Paris, Reid said"
+        start = earlier.start
+        k = next((n for n, t in enumerate(toks) if t.start >= start), len(toks))
+    if start == np.start:
+        return np
+    return _NP(text[start:np.start + len(np.mention)], start, "name")
+
+
+def _single_np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = True) -> _NP | None:
+    """Return the one noun phrase that ends right before token `c` (see `_np_before`)."""
     j = c - 1
     while j >= 0 and (toks[j].low in lx.ADVERBS or toks[j].low.endswith("ly")) and not _is_cap(toks[j]):
         j -= 1
@@ -1336,6 +1362,8 @@ def _resolve_name(np: _NP, registry: _Registry, masked: str) -> str | None:
         return _resolve_name(hint, registry, masked)
     if np.kind == "group":
         return None  # "Proponents of the new bill": shown as written, no one to name
+    if np.kind == "name" and " and " in mention and not _is_org(mention.split()):
+        return None  # "Pelosi and Reid": several people, each checked by the judge
     if np.kind == "who":
         return _resolve_name(_NP(np.name_hint or "", np.start, "name"), registry, masked) if np.name_hint else None
     words = mention.replace("\u00a0", " ").split()

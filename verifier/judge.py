@@ -9,6 +9,7 @@ speech (scare quotes, titles) and match nothing are not reported at all.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .align import Token
@@ -88,6 +89,14 @@ def _names_in(phrase: str, speaker: Speaker) -> bool:
     return any(f" {name_key(name)} " in words for name in (speaker.name, *speaker.aliases) if name_key(name))
 
 
+def _conjoined(mention: str) -> list[str]:
+    """Return the people of a credit that names several ("Pelosi and Reid both"), else []."""
+    if " and " not in mention:
+        return []
+    parts = [p.strip(" ,") for p in re.split(r",| and ", re.sub(r"\s+(?:both|all)$", "", mention))]
+    return [p for p in parts if p] if all(p and len(p.split()) <= 4 for p in parts) else []
+
+
 def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> Credit:
     """Return whether the draft's attribution credits the words to the right person."""
     if attribution is None:
@@ -106,6 +115,13 @@ def credit(corpus: Corpus, attribution: Attribution | None, scored: Scored) -> C
     how = _is_speaker(written, quote.speaker, corpus)
     if how is None and name and mention != name and parse_name(mention).surname:
         how = _is_speaker(mention, quote.speaker, corpus)  # the name as the draft wrote it
+    people = _conjoined(mention)
+    if how is None and people:
+        # "Pelosi and Reid both said": the words are rightly credited if one of them said them
+        how = next(filter(None, (_is_speaker(person, quote.speaker, corpus) for person in people)), None)
+        if how is None and all(parse_name(person).surname and person[:1].isupper() for person in people):
+            return Credit("wrong", f"the draft credits {', '.join(people[:-1])} and {people[-1]}; the corpus has"
+                                   f" these words from {quote.speaker.name}")
     if how == "affiliation":
         return Credit("right", f"credited to {written}, where {quote.speaker.name} speaks for it")
     if how:
@@ -228,8 +244,8 @@ def judge(quotation: Quotation, attribution: Attribution | None, tokens: list[To
         verdict, severity = "misattributed", "error" if attribution and attribution.explicit else "warning"
         if severity == "warning":
             how = VIA_WORDS.get(attribution.via, attribution.via)
-            notes.append(f"the credit to {attribution.name} is inferred ({how}), not stated beside the quotation:"
-                         " check who said it")
+            notes.append(f"the credit to {attribution.name or attribution.mention} is inferred ({how}), not stated"
+                         " beside the quotation: check who said it")
     elif drifted:
         verdict, severity = "drift", severity_of(drifted)
     elif chosen_credit.verdict == "unidentified":
