@@ -361,6 +361,18 @@ def test_a_credit_to_several_people_names_them_all(text, mention):
     assert attribution.name is None or " and " not in attribution.mention
 
 
+def test_a_new_clause_after_a_quotation_has_its_own_subject_not_the_earlier_speakers():
+    text = ('While Lee Ward proclaims the plan a "terrific idea and well worth the cost," Dana Pierce fixates on'
+            ' the "pivot" line.')
+    assert [(a.name, a.via) for _, a in credits(text)] == [("Lee Ward", "cue"), ("Dana Pierce", "subject")]
+
+
+def test_a_possessive_after_a_quotation_is_no_new_clause():
+    text = ('Dana Pierce said voters would find it "very hard to look past" Ward\'s self-description of being a'
+            ' "democratic socialist."')
+    assert [a.name for _, a in credits(text)] == ["Dana Pierce", "Dana Pierce"]
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

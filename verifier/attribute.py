@@ -733,7 +733,13 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
         tok = toks[c]
         if tok.text == _QMARK and c + 2 < len(toks) and _is_cap(toks[c + 1]) and toks[c + 1].text not in lx.STOP_CAPS \
                 and toks[c + 2].text[:1].islower() and not _is_cue(toks[c + 2]):
-            return None  # `While X proclaims "...," Clinton fixates on the "pivot" line`: a new clause, no cue
+            # `While X proclaims "...," Clinton fixates on the "pivot" line`: a new clause with no cue; its
+            # subject, not X, is whom it is about
+            np = _np_after(text, toks, c + 1)
+            if np is None or np.kind != "name" or np.mention.endswith(("'", "’", "'s", "’s")) \
+                    or not _looks_like_verb(toks, c + 2):
+                return None
+            return _Cue(np, toks[c + 2].text, via="subject")
         n = _phrase_at(toks, c)
         if n and tok.low == "according":
             np = _np_after(text, toks, c + n)
@@ -794,7 +800,7 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
             # right before the colon names the speaker
             return _Cue(_NP(text[toks[k + 1].start:toks[-2].end], toks[k + 1].start, "name"), ":")
         np = _np_after(text, toks, 0)
-        if np is not None and np.kind == "name" and len(np.mention.split()) == 1 and len(toks) > 2 \
+        if np is not None and np.kind == "name" and len(np.mention.split()) == 1 and toks[1].text == "," \
                 and registry is not None and not _known(registry, np.mention):
             return None  # `Wait, it gets better:` is no one (but `Bush:` labels his words)
         if np is not None and (np.kind != "role" or np.mention.split()[-1].lower() in lx.ROLE_NOUNS):
