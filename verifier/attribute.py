@@ -731,15 +731,17 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
         return noun_like
     for c in range(len(toks) - 1, -1, -1):
         tok = toks[c]
-        if tok.text == _QMARK and c + 2 < len(toks) and _is_cap(toks[c + 1]) and toks[c + 1].text not in lx.STOP_CAPS \
-                and toks[c + 2].text[:1].islower() and not _is_cue(toks[c + 2]):
-            # `While X proclaims "...," Clinton fixates on the "pivot" line`: a new clause with no cue; its
-            # subject, not X, is whom it is about
+        if tok.text == _QMARK and c + 2 < len(toks) and _is_cap(toks[c + 1]) and toks[c + 1].text not in lx.STOP_CAPS:
             np = _np_after(text, toks, c + 1)
-            if np is None or np.kind != "name" or np.mention.endswith(("'", "’", "'s", "’s")) \
-                    or not _looks_like_verb(toks, c + 2):
-                return None
-            return _Cue(np, toks[c + 2].text, via="subject")
+            v = next((n for n in range(c + 1, len(toks)) if np is not None and toks[n].start >= np.start
+                      + len(np.mention)), len(toks))
+            if v < len(toks) and toks[v].text[:1].islower() and not _is_cue(toks[v]):
+                # `While X proclaims "...," Clinton fixates on the "pivot" line`: a new clause with no cue;
+                # its subject, not X, is whom it is about
+                if np is None or np.kind != "name" or np.mention.endswith(("'", "’", "'s", "’s")) \
+                        or not _looks_like_verb(toks, v):
+                    return None
+                return _Cue(np, toks[v].text, via="subject")
         n = _phrase_at(toks, c)
         if n and tok.low == "according":
             np = _np_after(text, toks, c + n)
