@@ -25,3 +25,14 @@ def test_quotes_missing_file_is_one_line_and_exit_2(tmp_path):
     result = run("quotes", str(tmp_path / "nope.txt"))
     assert result.exit_code == 2
     assert "no such file" in result.output
+
+
+def test_quotes_walks_a_folder_and_skips_a_binary_file_in_it_with_a_line(tmp_path):
+    (tmp_path / "a.md").write_text('Reid said the raids should "back off" now.\n', encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes(b"\x00\x01 not text")
+    (tmp_path / "notes.csv").write_text('not a draft "quoted"\n', encoding="utf-8")
+    result = run("quotes", "--format", "json", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [f["path"] for f in doc["files"]] == [str(tmp_path / "a.md")]
+    assert "b.txt: binary file" in result.stderr

@@ -172,6 +172,15 @@ def test_a_lone_surrogate_escape_is_a_malformed_line_not_a_stopped_import(runner
     assert _counts(db)["quotes"] == 2
 
 
+def test_a_file_with_no_readable_line_is_one_line_and_exit_2_and_leaves_no_corpus_behind(runner, tmp_path):
+    src = _write_jsonl(tmp_path / "qb.jsonl", ["{not json", "[1, 2]"])
+    db = tmp_path / "c.db"
+    result = _import(runner, src, "--corpus", db)
+    assert result.exit_code == 2
+    assert "no quote could be read: all 2 line(s)" in result.output and "Traceback" not in result.output
+    assert not db.exists()
+
+
 def test_strict_stops_at_the_first_malformed_line_and_writes_nothing(runner, tmp_path):
     src = _write_jsonl(tmp_path / "qb.jsonl", [QUOTEBANK[0], "{not json", QUOTEBANK[1]])
     db = tmp_path / "c.db"

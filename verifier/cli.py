@@ -28,16 +28,22 @@ def cli() -> None:
 @click.option("--text", "inline_text", help="Read this paragraph instead of files.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def quotes(paths: tuple[str, ...], inline_text: str | None, fmt: str) -> None:
-    """List quotations in PATHS and who the text credits (no corpus needed)."""
+    """List quotations in PATHS (files or folders) and who the text credits (no corpus needed)."""
     from .check import quotations_in
     from .read import document_from_text
+    from .walk import walk
 
     documents = []
     try:
         if inline_text is not None:
             documents.append(document_from_text(inline_text, "<text>"))
-        for path in paths:
-            documents.append(read_document(path))
+        for target in walk(paths):
+            try:
+                documents.append(read_document(target.path))
+            except InputError as exc:
+                if target.explicit:
+                    raise
+                click.echo(f"quoteproof: {exc} (skipped)", err=True)  # a file found in a folder
     except InputError as exc:
         _fail(str(exc))
     if not documents:
@@ -437,6 +443,13 @@ def import_(files: tuple[str, ...], corpus_path: str, strict: bool, dry_run: boo
         bar.close()
     if report.malformed > 20:
         click.echo(f"quoteproof: ... and {report.malformed - 20} more malformed line(s)", err=True)
+    if report.malformed and not report.quotes and not report.skipped:
+        if created:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(target + suffix):
+                    os.unlink(target + suffix)
+        _fail(f"no quote could be read: all {report.malformed:,} line(s) of {', '.join(files)} are malformed"
+              " (see above); nothing was imported")
     rate = report.quotes / report.seconds if report.seconds else 0.0
     verb = "would add" if dry_run else "added"
     click.echo(f"{'dry run: ' if dry_run else ''}read {report.lines:,} line(s) in {report.files} file(s): "
