@@ -276,6 +276,26 @@ def test_config_is_found_walking_up_and_command_line_wins(runner, tmp_path, monk
     assert runner.invoke(cli, ["check", "--no-config", "."]).exit_code == 1  # archive/old.md is checked again
 
 
+def test_every_corpus_command_uses_the_config_files_corpus(runner, tmp_path, monkeypatch):
+    write(tmp_path, {".quoteproof.toml": 'corpus = "news.db"\n',
+                     "q.csv": 'text,speaker\n"We will not back down from this fight.",Dana Pierce\n'})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QUOTEPROOF_CORPUS", raising=False)
+    assert runner.invoke(cli, ["corpus", "import", "q.csv"]).exit_code == 0
+    assert (tmp_path / "news.db").exists()
+    assert "quotes:   1" in runner.invoke(cli, ["corpus", "stats"]).stdout
+    assert "Dana Pierce" in runner.invoke(cli, ["corpus", "speakers"]).stdout
+    assert "back down" in runner.invoke(cli, ["corpus", "search", "back down from this fight"]).stdout
+
+
+def test_writing_with_no_corpus_named_anywhere_is_one_line_and_exit_2(runner, tmp_path, monkeypatch):
+    write(tmp_path, {"q.csv": 'text,speaker\n"We will not back down from this fight.",Dana Pierce\n'})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QUOTEPROOF_CORPUS", raising=False)
+    result = runner.invoke(cli, ["corpus", "import", "q.csv"])
+    assert result.exit_code == 2 and "give --corpus" in result.stderr
+
+
 def test_dot_quoteproof_toml_is_preferred_in_the_same_folder(tmp_path):
     write(tmp_path, {".quoteproof.toml": 'fail-on = "unverified"\ncorpus = "news.db"\nmax-bytes = 2048\n',
                      "pyproject.toml": '[tool.quoteproof]\nfail-on = "never"\n'})

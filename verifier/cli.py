@@ -78,10 +78,20 @@ _corpus_read_option = click.option(
     help="A streaming standby of the postgresql:// corpus that answers the reads (checks and searches).")
 
 
+def _configured(path: str | None, read_location: str | None = None) -> tuple[str | None, str | None]:
+    """Return the corpus (and standby) to use: the option or environment variable, else `corpus` and
+    `corpus-read` of the nearest config file, else None (the caller's default)."""
+    if path:
+        return path, read_location
+    config = _config(None, False)
+    return config.corpus, read_location or config.corpus_read
+
+
 def _open_corpus(path: str | None, read_location: str | None = None):
     from .records import default_corpus_path
     from .store import CorpusError, open_corpus
 
+    path, read_location = _configured(path, read_location)
     try:
         return open_corpus(path if path else default_corpus_path(), readonly=True, read_location=read_location)
     except CorpusError as exc:
@@ -228,13 +238,23 @@ def _emit(reports: list, errors: list[str], fmt: str, fail_on: str) -> None:
         click.echo(to_text(reports, click.style if wants_colour(sys.stdout) else plain, fail_on, len(errors)))
 
 
-def _open_writable(path: str):
+def _open_writable(path: str | None):
     from .store import CorpusError, open_corpus
 
+    path = _writable_location(path)
     try:
         return open_corpus(path, create=True)
     except CorpusError as exc:
         _fail(str(exc))
+
+
+def _writable_location(path: str | None) -> str:
+    """Return the corpus to write to: the option, else the config file's; one line and exit 2 when neither."""
+    path = _configured(path)[0]
+    if not path:
+        _fail("give --corpus DB|URL (or QUOTEPROOF_CORPUS, or `corpus` in a config file): the shipped corpus is"
+              " not written to")
+    return path
 
 
 @cli.group()
@@ -249,12 +269,12 @@ def corpus() -> None:
 @click.option("--date", default=None, help="Publication date, YYYY-MM-DD.")
 @click.option("--url", default=None, help="Where the article or recording is.")
 @click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
-              required=True, help="Corpus database to add to.")
+              help="Corpus database to add to [default: `corpus` in the config file].")
 @click.option("--format", "source_format", type=click.Choice(SOURCE_FORMATS), default="auto", show_default=True,
               help="An article, or a transcript's style (auto: from the content and the extension).")
 @click.option("--speaker", "speakers", multiple=True, metavar="LABEL=NAME",
               help='Who a transcript\'s speaker label is, e.g. "Speaker 2=Priya Natarajan" (repeatable).')
-def ingest(article: str, publisher: str, title: str, date: str | None, url: str | None, corpus_path: str,
+def ingest(article: str, publisher: str, title: str, date: str | None, url: str | None, corpus_path: str | None,
            source_format: str, speakers: tuple[str, ...]) -> None:
     """Add every attributed quotation in ARTICLE, or every turn of a transcript, to a corpus."""
     import re
@@ -371,7 +391,7 @@ def check_corpus(corpus_path: str | None) -> None:
     """
     from .store import CorpusError, database_errors, open_corpus
 
-    path = corpus_path
+    path = _configured(corpus_path)[0]
     if path is None:
         db = _open_corpus(None)
         path = db.location
@@ -398,12 +418,12 @@ def check_corpus(corpus_path: str | None) -> None:
 @corpus.command("import")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--corpus", "corpus_path", metavar="DB|URL", envvar="QUOTEPROOF_CORPUS",
-              required=True, help="Corpus database to add to.")
+              help="Corpus database to add to [default: `corpus` in the config file].")
 @click.option("--strict", is_flag=True, help="Stop at the first malformed line; then nothing is imported.")
 @click.option("--dry-run", is_flag=True, help="Read, validate and count; change nothing.")
 @click.option("--batch-size", default=50_000, show_default=True, type=click.IntRange(1, 1_000_000),
               help="Quotes written per transaction.")
-def import_(files: tuple[str, ...], corpus_path: str, strict: bool, dry_run: bool, batch_size: int) -> None:
+def import_(files: tuple[str, ...], corpus_path: str | None, strict: bool, dry_run: bool, batch_size: int) -> None:
     """Import quotes from FILES: quoteproof or Quotebank JSONL, or CSV; plain, .gz or .bz2.
 
     \b
@@ -414,7 +434,7 @@ def import_(files: tuple[str, ...], corpus_path: str, strict: bool, dry_run: boo
     from .store import CorpusError, is_server_url, open_corpus
     from .transfer import import_files
 
-    target = corpus_path
+    corpus_path = target = _writable_location(corpus_path)
     if dry_run and not is_server_url(corpus_path) and not os.path.exists(corpus_path):
         target = ":memory:"
     bar = _ProgressBar() if sys.stderr.isatty() else None
@@ -538,6 +558,7 @@ def serve(host: str, port: int, corpus_path: str | None, token: str | None, corp
         _fail("--token is empty (is QUOTEPROOF_TOKEN set to nothing?): give a token, or leave the option out"
               " to serve without one")
     # the options win; QUOTEPROOF_BODY_TIMEOUT and QUOTEPROOF_HEADER_TIMEOUT tune the rest
+    corpus_path, corpus_read = _configured(corpus_path, corpus_read)
     settings = replace(Settings.from_env(), corpus=corpus_path, corpus_read=corpus_read, token=token or None,
                        max_body=max_body, cors_origins=cors_origins, cache_size=cache_size)
     try:
