@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from verifier.cli import cli
@@ -36,3 +37,19 @@ def test_quotes_walks_a_folder_and_skips_a_binary_file_in_it_with_a_line(tmp_pat
     doc = json.loads(result.stdout)
     assert [f["path"] for f in doc["files"]] == [str(tmp_path / "a.md")]
     assert "b.txt: binary file" in result.stderr
+
+
+@pytest.mark.parametrize(("draft", "expected"), [
+    # HTML on standard input is parsed: a script's string is no quotation, a <q> is one
+    ('<p>Reid said: <q>We are aware of these concerns.</q></p>\n<script>var x = "not a quote here";</script>\n',
+     ["We are aware of these concerns."]),
+    # Markdown on standard input is parsed: a fenced block's string is no quotation
+    ('# Raids\n\n```\nx = "code, not a quote"\n```\nReid said "we are aware of these concerns."\n',
+     ["we are aware of these concerns."]),
+    # anything else is plain text
+    ('Reid said "we are aware" and <q> is a tag name.\n', ["we are aware"]),
+])
+def test_standard_input_is_read_as_the_markup_it_is(draft, expected):
+    result = run("quotes", "--format", "json", "-", input=draft)
+    assert result.exit_code == 0, result.output
+    assert [q["text"] for q in json.loads(result.stdout)["files"][0]["quotes"]] == expected

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,24 @@ class Document:
         pos = self.source_offset(index)
         line = bisect.bisect_right(self._line_starts, pos) - 1
         return line + 1, pos - self._line_starts[line] + 1
+
+
+_HTML_START = re.compile(rb"\s*(?:<!doctype html|<html|<head|<body|<article|<p[\s>]|<div|<h[1-6][\s>]|<!--)", re.I)
+_MARKDOWN_SIGNS = re.compile(rb"^(?:---\s*$|#{1,6} \S|```|~~~|> \S|[*-] \S)|\]\(https?://", re.M)
+
+
+def sniff_kind(data: bytes) -> str:
+    """Return the kind of a draft that came without a file name (standard input): a Word document by its zip
+    signature, HTML when it opens with a tag, Markdown when it has headings, fences, front matter or links,
+    else plain text."""
+    if data.startswith(ZIP_MAGIC):
+        return "docx"
+    head = data[:65536]
+    if _HTML_START.match(head):
+        return "html"
+    if _MARKDOWN_SIGNS.search(head):
+        return "md"
+    return "txt"
 
 
 def kind_for(path: str) -> str:
@@ -148,7 +167,7 @@ def read_document(path: str, max_bytes: int = MAX_BYTES_DEFAULT, kind: str | Non
     """Return the Document for a file path ("-" is standard input; a Word document there is recognised)."""
     data = read_bytes(path, max_bytes)
     if path == "-":  # errors name "<stdin>"; the report names "-", as the user typed it
-        document = document_from_bytes(data, "<stdin>", kind or ("docx" if data.startswith(ZIP_MAGIC) else "txt"))
+        document = document_from_bytes(data, "<stdin>", kind or sniff_kind(data))
         document.path = "-"
         return document
     return document_from_bytes(data, path, kind or kind_for(path))
