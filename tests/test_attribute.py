@@ -373,6 +373,13 @@ def test_a_possessive_after_a_quotation_is_no_new_clause():
     assert [a.name for _, a in credits(text)] == ["Dana Pierce", "Dana Pierce"]
 
 
+def test_a_headline_opening_with_a_named_persons_full_name_is_about_them_weakly():
+    text = ('Here is what Dana Pierce and others said this year.\n\n1 Dana Pierce On Why Small Towns Feel'
+            ' “Forgotten.”\n\nIn an interview, she spoke at length.')
+    attribution = credits(text)[0][1]
+    assert (attribution.name, attribution.via) == ("Dana Pierce", "headline")
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

@@ -1295,8 +1295,15 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
         line_lo = masked.rfind("\n", 0, a) + 1
         line_hi = masked.find("\n", b)
         line = masked[line_lo:line_hi if line_hi >= 0 else len(masked)]
-        if lead is None and result[i] is not None and len(line) <= 200 and _is_headline(
-                line.replace(_QMARK, " ").replace(_MASK, "") + " " + q.text):
+        headline = lead is None and len(line) <= 200 and _is_headline(
+            line.replace(_QMARK, " ").replace(_MASK, "") + " " + q.text)
+        if headline and result[i] is None:
+            # `John Leguizamo On How U.S. History Makes Latinos Feel “Invisible.”`: a headline opening with the
+            # name of someone the story names is about them, weakly
+            person = _leading_person(masked, line_lo, a, registry)
+            if person is not None:
+                result[i] = Attribution(mention=person[0], name=person[1], cue="", via="headline")
+        elif headline:
             # a Title Case headline ("Leyva Got Real About Being Called “A Real Woman”"): its name runs
             # are unreliable, so its credit is weak
             result[i] = replace(result[i], via="headline")
@@ -1313,6 +1320,20 @@ album novel episode memoir podcast documentary poem hashtag editorial chapter"""
 _TITLE_VERBS = frozenset("headlined titled entitled dubbed subtitled".split())
 _PROGRAMME_LEADS = frozenset("told on watching".split())
 _LEAD_WORDS = re.compile(r"([A-Za-z][\w\-]*)\W*$")
+
+
+def _leading_person(masked: str, lo: int, hi: int, registry: _Registry) -> tuple[str, str] | None:
+    """Return (as written, name) for the person whose full name opens a headline line, or None."""
+    toks = _tokens(masked, lo, hi)
+    while toks and toks[0].text[:1].isdigit():
+        toks = toks[1:]  # a list's number: "1 John Leguizamo On How ..."
+    for n in (3, 2):
+        words = [t.text for t in toks[:n]]
+        if len(words) == n and all(w[:1].isupper() and w not in lx.STOP_CAPS for w in words):
+            person = registry.by_full.get(" ".join(words))
+            if person is not None:
+                return " ".join(words), person.name
+    return None
 
 
 def _title_lead(masked: str, opening: int, quoted: str) -> str | None:
