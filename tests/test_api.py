@@ -113,15 +113,22 @@ def test_the_report_summary_counts_verdicts():
     assert [f.path for f in report.files] == ["<text>"]
 
 
-@pytest.mark.parametrize("name", ["missing", "not-docx", "folder"])
+@pytest.mark.parametrize("name", ["missing", "not-docx"])
 def test_a_bad_draft_raises_the_line_the_command_line_prints(tmp_path, name):
-    path = {"missing": tmp_path / "nowhere.md", "not-docx": tmp_path / "story.docx", "folder": tmp_path}[name]
+    path = {"missing": tmp_path / "nowhere.md", "not-docx": tmp_path / "story.docx"}[name]
     if name == "not-docx":
         path.write_text("a text file named .docx")
     with pytest.raises(verifier.QuoteproofError) as raised:
         verifier.check_file(path)
     printed = cli("quotes", str(path))
     assert printed.returncode == 2 and printed.stderr == f"quoteproof: {raised.value}\n"
+
+
+def test_a_folder_is_no_draft_file(tmp_path):
+    with pytest.raises(verifier.QuoteproofError, match="is a folder, not a file"):
+        verifier.check_file(tmp_path)
+    printed = cli("quotes", str(tmp_path))  # the command line walks folders; this one holds no draft
+    assert printed.returncode == 2 and printed.stderr == f"quoteproof: no drafts to read in {tmp_path}\n"
 
 
 @pytest.mark.parametrize("call, message", [

@@ -380,6 +380,21 @@ def test_a_headline_opening_with_a_named_persons_full_name_is_about_them_weakly(
     assert (attribution.name, attribution.via) == ("Dana Pierce", "headline")
 
 
+@pytest.mark.parametrize("text", [
+    'Dana Pierce listed her questions:\n\n"Has the county a plan?\n\n"Is the levee high enough?"\n\nThen she left.',
+    '"Has the county a plan?\n\n"Is the levee high enough?" Dana Pierce asked.\n\nThen she left.',
+])
+def test_every_paragraph_of_a_quotation_has_its_speaker(text):
+    assert [a.mention for _, a in credits(text)] == ["Dana Pierce", "Dana Pierce"]
+
+
+def test_quotations_inside_a_quoted_report_are_relayed_by_it():
+    text = ('As the Daily Ledger reported, the mayor would not call it a scandal:\n\n"The mayor is still'
+            ' reluctant, citing the inquiry.\n\n“I don’t want to talk about it,” spokesman Lee Ward said."')
+    attribution = credits(text)[-1][1]
+    assert (attribution.name, attribution.relayed_by) == ("Lee Ward", "the Daily Ledger")
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

@@ -74,12 +74,20 @@ def test_parent_index_points_into_the_returned_list():
     assert quotes[2].parent == 1
 
 
-def test_multi_paragraph_quotation_is_one():
+def test_a_quotation_over_several_paragraphs_is_one_quotation_per_paragraph_marked_as_going_on():
+    text = "“The first paragraph goes on\n\n“the second too\n\n“and the third one ends here,” he said."
+    quotes = find_quotations(text)
+    assert [q.text for q in quotes] == ["The first paragraph goes on", "the second too",
+                                        "and the third one ends here,"]
+    assert [(q.close_mark, q.continues) for q in quotes] == [("", True), ("", True), ("”", False)]
+
+
+def test_a_paragraph_that_runs_on_is_no_unbalanced_mark():
+    from verifier.check import quotations_in, unbalanced_marks
+    from verifier.read import document_from_text
+
     text = "“The first paragraph goes on\n\n“and the second one ends here,” he said."
-    [quote] = find_quotations(text)
-    assert quote.text.startswith("The first paragraph")
-    assert quote.text.endswith("ends here,")
-    assert quote.close_mark == "”"
+    assert unbalanced_marks(text, quotations_in(document_from_text(text))) == []
 
 
 def test_unclosed_quotation_stops_at_its_paragraph():

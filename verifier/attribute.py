@@ -630,6 +630,7 @@ def _find_cue_right(text: str, toks: list[_Tok]) -> _Cue | None:
     return None
 
 
+_REPORTING = frozenset("reported reports reporting wrote writes noted notes".split())
 _SPEECH_CUES = frozenset("""said says told tells say argued argues wrote writes added adds noted notes insisted
 explained recalled declared stated warned""".split())
 
@@ -1233,6 +1234,26 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
                     break
             if subject is not None:
                 weak[i] = subject
+    # A quotation running over several paragraphs is one speaker's: each paragraph takes the tag found for
+    # any of them (it sits before the first paragraph or after the last).
+    chain: list[int] = []
+    for i, q in outer:
+        chain.append(i)
+        if q.continues:
+            continue
+        tags = [found[j] for j in chain if j in found]
+        if tags and len(chain) > 1:
+            lead = found.get(chain[0])
+            for j in chain:
+                if j not in found:
+                    found[j] = tags[0]
+                elif lead is not None and found[j] is not lead and lead.cue.lower() in _REPORTING \
+                        and not found[j].relayed_by:
+                    # `As the Daily Ledger reported: "...\n\n"... ," Earnest said."`: words quoted inside a
+                    # quoted report are relayed by it
+                    found[j] = replace(found[j], relayed_by=masked[lead.np.start:lead.np.start
+                                                                  + len(lead.np.mention)])
+        chain = []
     # Split quotes and floating quotes take the speaker of a neighbour.
     last_cue: tuple[int, _Cue] | None = None
     order = [i for i, _ in outer]

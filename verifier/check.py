@@ -144,7 +144,7 @@ def unbalanced_marks(text: str, found: list[AttributedQuotation]) -> list[str]:
         if quotation.depth:
             continue
         where = f"line {item.line}, column {item.column}"
-        if not quotation.close_mark:
+        if not quotation.close_mark and not quotation.continues:
             out.append(f"{where}: a quotation is opened and never closed; it was read to the end of its paragraph")
         elif _mark_opens_next(text, quotation.end, quotation.close_mark):
             out.append(f"{where}: the quotation's closing mark looks like the opening of the next one;"

@@ -46,6 +46,8 @@ def quotes(paths: tuple[str, ...], inline_text: str | None, fmt: str) -> None:
                 click.echo(f"quoteproof: {exc} (skipped)", err=True)  # a file found in a folder
     except InputError as exc:
         _fail(str(exc))
+    if not documents and paths:
+        _fail(f"no drafts to read in {', '.join(paths)}")
     if not documents:
         _fail("nothing to read: give PATH..., - for stdin, or --text")
     files = []

@@ -64,6 +64,7 @@ class _Span:
     close_mark: str
     depth: int = 0
     kids: list[_Span] | None = None
+    continues: bool = False  # its paragraph ends and the next one reopens the quotation
 
 
 def _is_apostrophe(text: str, i: int) -> bool:
@@ -137,7 +138,13 @@ class _Scanner:
                     continue
                 j = _next_line_start(text, i)
                 if j < len(text) and self._opens_family(j, family, open_mark):
-                    skip_to = j + 1  # the continuation's opening mark is part of the quotation
+                    # a quotation running on into the next paragraph, which opens with a mark again: each
+                    # paragraph is a quotation of its own, checked on its own, marked as going on
+                    end = _rstrip_end(text, open_at + 1, i)
+                    if end > open_at + 1 and text[open_at + 1:end].strip():
+                        out.append(_Span(open_at + 1, end, open_mark, "", continues=True))
+                    open_at, open_mark = j, text[j]
+                    skip_to = j + 1
                     continue
                 if (not _paragraph_breaks(text, i, j) and i - text.rfind("\n", 0, i) <= _WRAP_WIDTH
                         and self._line_has_closer(j, family, open_mark)):
@@ -319,4 +326,4 @@ def _quotation(text: str, span: _Span, parent: int | None) -> Quotation:
     end = _rstrip_end(text, start, end)
     return Quotation(text=text[start:end], start=start, end=end,
                      open_mark=span.open_mark, close_mark=span.close_mark,
-                     depth=0 if parent is None else 1, parent=parent)
+                     depth=0 if parent is None else 1, parent=parent, continues=span.continues)

@@ -25,6 +25,9 @@ class Quotation:
     close_mark: str = '"'  # "" when the quote was never closed
     depth: int = 0  # 0 for an outer quotation, 1 for one nested inside another
     parent: int | None = None  # index of the enclosing quotation, for nested ones
+    # a paragraph of a quotation that goes on in the next paragraph (which opens with a mark again and
+    # holds the next Quotation): its own words, with no closing mark of its own by convention
+    continues: bool = False
 
 
 @dataclass(frozen=True)
