@@ -210,6 +210,17 @@ def test_sarif_is_valid_sarif_2_1_0_with_one_rule_per_verdict(runner, tmp_path):
     assert run["invocations"][0]["toolExecutionNotifications"][0]["level"] == "warning"  # no reason given
 
 
+def test_a_files_warnings_point_at_their_line_in_sarif_and_github_output(runner, tmp_path):
+    folder = write(tmp_path / "d", {"u.md": 'Intro.\n\nReid said "we are of course aware of these concerns.\n'})
+    run = json.loads(invoke(runner, "--format", "sarif", str(folder)).stdout)["runs"][0]
+    [note] = run["invocations"][0]["toolExecutionNotifications"]
+    location = note["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("d/u.md")
+    assert location["region"] == {"startLine": 3, "startColumn": 12}
+    github = invoke(runner, "--format", "github", str(folder)).stdout
+    assert f"::warning file={folder / 'u.md'},line=3,col=12,title=quoteproof::line 3, column 12:" in github
+
+
 def test_github_annotations_are_capped_at_ten_per_level_and_summarised(runner, tmp_path):
     folder = write(tmp_path / "d", {f"{i:02d}.md": MISATTRIBUTED for i in range(12)} | {"w.md": REWORDED})
     summary_file = tmp_path / "summary.md"

@@ -8,6 +8,7 @@ is not `verified`; a finding accepted by an inline comment is kept and marked
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import quote as url_quote
 
@@ -91,6 +92,38 @@ def _uri(path: str) -> str:
     return url_quote(path.replace(os.sep, "/"))
 
 
+# Where a file's warning points, as its text says it: "line 3, column 5: ...", "draft.md:3: ...",
+# "story.docx: paragraph 4: ..."
+_WARNING_PLACE = re.compile(r"\bline (\d+), column (\d+)|:(\d+): |: paragraph (\d+): ")
+
+
+def _warning_region(warning: str) -> tuple[int, int | None] | None:
+    """Return (line, column or None) a warning names, or None when it names no place."""
+    m = _WARNING_PLACE.search(warning)
+    if not m:
+        return None
+    if m.group(1):
+        return int(m.group(1)), int(m.group(2))
+    return int(m.group(3) or m.group(4)), None
+
+
+def _warning_notification(report: FileReport, warning: str) -> dict:
+    """Return a SARIF notification for a file's warning, located in the file (and at its line) when it can be."""
+    location: dict = {"physicalLocation": {"artifactLocation": {"uri": _uri(report.path)}}}
+    region = _warning_region(warning)
+    if region:
+        location["physicalLocation"]["region"] = {"startLine": region[0]} | (
+            {"startColumn": region[1]} if region[1] else {})
+    return {"level": "warning", "message": {"text": warning}, "locations": [location]}
+
+
+def _github_warning(report: FileReport, warning: str) -> str:
+    """Return a GitHub workflow command for a file's warning, at its line when it names one."""
+    region = _warning_region(warning)
+    place = f",line={region[0]}" + (f",col={region[1]}" if region[1] else "") if region else ""
+    return f"::warning file={_escape_property(report.path)}{place},title=quoteproof::{_escape_data(warning)}"
+
+
 def _reportable(reports: list[FileReport]) -> list[tuple[FileReport, Finding]]:
     return [(r, f) for r in reports for f in r.findings if f.verdict != "verified"]
 
@@ -135,7 +168,7 @@ def to_sarif(reports: list[FileReport], errors: list[str] | None = None) -> dict
             result["suppressions"] = [suppression]
         results.append(result)
     notifications = [{"level": "error", "message": {"text": error}} for error in errors or []]
-    notifications += [{"level": "warning", "message": {"text": warning}} for r in reports for warning in r.warnings]
+    notifications += [_warning_notification(r, warning) for r in reports for warning in r.warnings]
     invocation: dict = {"executionSuccessful": not errors}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
@@ -187,7 +220,7 @@ def to_github(reports: list[FileReport], errors: list[str] | None = None) -> Git
         lines.append(f"::{level} {props}::{_escape_data(describe(finding))}")
     for report in reports:
         for warning in report.warnings:
-            lines.append(f"::warning file={_escape_property(report.path)},title=quoteproof::{_escape_data(warning)}")
+            lines.append(_github_warning(report, warning))
     counts = summary(reports)
     more = ", ".join(f"{n} more {level}(s)" for level, n in hidden.items() if n)
     lines.append(_summary_line(counts) + (f" ({more} not shown as annotations)" if more else ""))
