@@ -395,6 +395,11 @@ def test_quotations_inside_a_quoted_report_are_relayed_by_it():
     assert (attribution.name, attribution.relayed_by) == ("Lee Ward", "the Daily Ledger")
 
 
+def test_a_lone_surname_that_speaks_is_someone_a_pronoun_can_stand_for():
+    text = 'Pierce said the levy was unfair. She added: "We will not back down."'
+    assert only(text).name == "Pierce"
+
+
 def test_lone_capitalised_word_nobody_is_called_is_not_a_subject():
     assert credits('Ask yourself: why is the "reform" stalled?') == [("reform", None)]
 

@@ -98,6 +98,9 @@ class _NP:
     name_hint: str | None = None  # for "who": the phrase it stands for
 
 
+_SPEAKS_AFTER = re.compile(r"(?:,)? (?:also |later |then )?(?:said|says|told|tells|added|wrote|asked|argued)\b")
+
+
 class _Registry:
     """The people a text names, and where each is mentioned."""
 
@@ -128,7 +131,10 @@ class _Registry:
         for _, words, before, end in pending:
             titles, name = _split_titles(words)
             titled = bool(titles) or bool(_HONOR_BEFORE.search(before))
-            if _is_org(words) or not name or len(name) > 3 or len(name) < 2 and not titled:
+            # a lone surname is someone when titled ("Sen. Warren") or when it speaks: "Pelosi said", "Pelosi
+            # told reporters" (a pasted paragraph may never give the full name)
+            speaks = len(name) == 1 and _SPEAKS_AFTER.match(text, end) is not None and not name[0].isupper()
+            if _is_org(words) or not name or len(name) > 3 or len(name) < 2 and not (titled or speaks):
                 continue
             full = " ".join(name)
             person = self.by_full.get(full) or self.by_surname.get(name[-1])
