@@ -225,12 +225,15 @@ class _Connection:
             with contextlib.suppress(Exception):
                 self.pool.putconn(held)
 
-    def execute(self, sql: str, params: Sequence[Any] = (), binary: bool = False) -> _Result:
+    def execute(self, sql: str, params: Sequence[Any] = (), binary: bool = False, planned: bool = False) -> _Result:
         """Return the result of one statement (its values in PostgreSQL's binary format when `binary`: an
-        array of row ids is read without being printed and parsed as text)."""
+        array of row ids is read without being printed and parsed as text). A statement run often is
+        prepared by psycopg and may run on a generic plan; one `planned` is planned for its own values
+        every time (a generic plan cannot tell a rare word pair from a common one)."""
         conn = self._connection()
         try:
-            return _Result(conn.execute(sql.replace("?", "%s"), params or None, binary=binary))
+            return _Result(conn.execute(sql.replace("?", "%s"), params or None, binary=binary,
+                                        prepare=False if planned else None))
         except psycopg.OperationalError:
             if conn is self.held:
                 self._let_go()
@@ -308,8 +311,7 @@ def _pool(url: str, readonly: bool) -> ConnectionPool:
     # no JIT compilation: the planner's estimates for a look-up's subplans (a rare word's postings, a
     # phrase read in row id order) pass jit_above_cost, and compiling took ~20 ms of a statement that
     # runs in 1
-    # and a plan for each statement's own values: a generic plan cannot tell a rare word pair from a common one
-    options = {"autocommit": True, "options": "-c jit=off -c plan_cache_mode=force_custom_plan"}
+    options = {"autocommit": True, "options": "-c jit=off"}
     if readonly:
         options["options"] += " -c default_transaction_read_only=on"
     pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs=options, open=False, configure=_remember,
@@ -651,7 +653,7 @@ class PostgresCorpus(Corpus):
                               else "words @@ ?::tsquery")
             params += [buckets, runs_query(runs)] if buckets else [runs_query(runs)]
         rows = self.conn.execute(f"SELECT rowid, text, speaker_id FROM quotes WHERE {' OR '.join(conditions)}"
-                                 " ORDER BY rowid LIMIT ?", (*params, limit)).fetchall()
+                                 " ORDER BY rowid LIMIT ?", (*params, limit), planned=True).fetchall()
         self._cache_texts(rows)
         return [r[0] for r in rows]
 
