@@ -127,6 +127,15 @@ def test_a_new_corpus_records_the_schema_version_and_an_empty_database_is_not_a_
         assert db.stats()["quotes"] == 0
 
 
+def test_a_corpus_without_word_pairs_is_refused_with_one_line(postgres_url):
+    open_corpus(postgres_url, create=True).close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP INDEX quotes_pairs")
+    proc = run("corpus", "stats", "--corpus", postgres_url)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "without word pairs" in proc.stderr
+
+
 def test_a_newer_schema_is_refused_with_one_line(postgres_url):
     open_corpus(postgres_url, create=True).close()
     with psycopg.connect(postgres_url, autocommit=True) as conn:

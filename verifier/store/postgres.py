@@ -368,6 +368,10 @@ class PostgresCorpus(Corpus):
             raise CorpusError(f"{self.path}: the database's encoding is {encoding}; quoteproof needs UTF8")
         version = self._recorded_version()
         if version == SCHEMA_VERSION:
+            if self.writes.execute("SELECT to_regclass('quotes_pairs')").fetchone()[0] is None:
+                # (the PostgreSQL store's schema gained `pairs` before its first release, as version 4)
+                raise CorpusError(f"{self.path}: a corpus from a development version of quoteproof, without word "
+                                  "pairs: export it with that version and import it into a new database")
             return
         if version is None and not create:
             raise CorpusError(f"{self.path}: not a quoteproof corpus (no schema)")
@@ -724,13 +728,15 @@ class PostgresCorpus(Corpus):
         return count
 
     def warm(self) -> None:
-        """Read the corpus's tables and indexes once, so that the operating system caches them (as on a server
-        that has been running checks); uses pg_prewarm, and does nothing where it cannot be installed."""
+        """Read the corpus's tables and indexes into the server's shared buffers, as many as they hold (as on a
+        server that has been running checks; the operating system's page cache alone was emptied under the
+        benchmark by other tenants' memory pressure); uses pg_prewarm, and does nothing where it cannot be
+        installed."""
         try:
             self.writes.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
         except psycopg.Error:
             return
-        self.conn.execute("SELECT pg_prewarm(c.oid, 'read') FROM pg_class c JOIN pg_namespace n ON n.oid ="
+        self.conn.execute("SELECT pg_prewarm(c.oid, 'buffer') FROM pg_class c JOIN pg_namespace n ON n.oid ="
                           " c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 't')")
 
     def sizes(self) -> dict[str, int]:
