@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from verifier.store import SCHEMA_VERSION, open_corpus
-from verifier.store.postgres import phrase_query, safe_location, tsvector_literal
+from verifier.store.postgres import pair_buckets, phrase_query, run_buckets, safe_location, tsvector_literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from scale import Generator  # noqa: E402
@@ -102,6 +102,7 @@ def test_a_malformed_line_is_reported_and_skipped_as_sqlite_does(tmp_path, postg
     ("UPDATE terms SET df = df + 1 WHERE term = 'back'", "terms df differs from a recount: 'back'"),
     ("UPDATE quotes SET words = 'elsewhere'::tsvector WHERE rowid = 1",
      "word index differs from the quote's words: row 1"),
+    ("UPDATE quotes SET pairs = '{}' WHERE rowid = 1", "word index differs from the quote's words: row 1"),
     ("UPDATE quotes SET text = text || '!' WHERE rowid = 2", "unstable quote id"),
 ])
 def test_corpus_check_finds_what_was_damaged(tmp_path, postgres_url, damage, problem):
@@ -124,6 +125,15 @@ def test_a_new_corpus_records_the_schema_version_and_an_empty_database_is_not_a_
         assert db.meta("schema_version") == str(SCHEMA_VERSION)
     with open_corpus(postgres_url, create=True) as db:  # opening again changes nothing
         assert db.stats()["quotes"] == 0
+
+
+def test_a_corpus_without_word_pairs_is_refused_with_one_line(postgres_url):
+    open_corpus(postgres_url, create=True).close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP INDEX quotes_pairs")
+    proc = run("corpus", "stats", "--corpus", postgres_url)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "without word pairs" in proc.stderr
 
 
 def test_a_newer_schema_is_refused_with_one_line(postgres_url):
@@ -173,6 +183,22 @@ def test_a_phrase_is_checked_on_the_positions(postgres_url, run_, words, holds):
         found = conn.execute("SELECT %s::tsvector @@ %s::tsquery",
                              (tsvector_literal(words), phrase_query(run_))).fetchone()[0]
     assert found is holds
+
+
+@pytest.mark.parametrize("runs, indexed", [
+    ([["back", "off"]], "they should back off now"),
+    ([["o'brien", "said"]], "then o'brien said no"),  # the pairs of its tokens: o brien, brien said
+    ([["should", "back"], ["now"]], "they should back off now"),
+    ([["back", "off", "now"], ["they"]], "they should back off now"),
+])
+def test_a_phrase_s_word_pairs_are_among_those_of_every_quote_holding_it(runs, indexed):
+    assert run_buckets(runs) and set(run_buckets(runs)) <= set(pair_buckets(indexed))
+
+
+def test_the_word_pairs_are_a_few_small_numbers_in_order():
+    buckets = pair_buckets("the cat sat on the mat the cat")
+    assert buckets == sorted(set(buckets)) and len(buckets) == 6  # "the cat" twice, one bucket
+    assert all(-32768 <= b < 32768 for b in buckets)
 
 
 # -- import -----------------------------------------------------------------------------------------

@@ -266,3 +266,16 @@ def test_runs_found_from_cached_postings_are_what_the_index_query_finds(generate
             monkeypatch.undo()
             checked += all(corpus.small_postings(k) is not None for run in runs for k in run)
     assert checked >= 30
+
+
+@pytest.mark.parametrize("postings, weights, limit, keep, expected", [
+    ([[1, 2, 3], [3, 4]], [1.0, 2.0], 10, 0.0, [(3, 3.0), (4, 2.0), (1, 1.0), (2, 1.0)]),
+    ([["3", "2", "1"], ["4", "3"]], [1.0, 2.0], 10, 0.0, [(3, 3.0), (4, 2.0), (1, 1.0), (2, 1.0)]),  # SQLite's
+    ([[9, 8, 7, 6], [5]], [2.0, 2.0], 3, 0.0, [(5, 2.0), (6, 2.0), (7, 2.0)]),  # ties by row id, lowest first
+    ([[1, 2], [2, 3], [4]], [1.0, 1.0, 0.5], 10, 0.4, [(2, 2.0), (1, 1.0), (3, 1.0)]),  # under 0.4 of the best
+    ([[], [5]], [3.0, 1.0], 10, 0.0, [(5, 1.0)]),
+])
+def test_a_vote_sums_the_weights_of_the_lists_holding_each_row(postings, weights, limit, keep, expected):
+    from verifier.store.sqlite import top_votes
+
+    assert top_votes(postings, weights, limit, keep) == expected

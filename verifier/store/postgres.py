@@ -24,11 +24,13 @@ made while it is down, never a restart of the service.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import os
 import re
 import weakref
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -38,7 +40,16 @@ from psycopg_pool import ConnectionPool
 
 from ..models import CorpusQuote, Source, Speaker
 from ..normalize import index_text
-from .sqlite import SCHEMA_VERSION, Corpus, CorpusError, alias_rows, document_counts, quote_id, top_votes
+from .sqlite import (
+    SCHEMA_VERSION,
+    Corpus,
+    CorpusError,
+    alias_rows,
+    document_counts,
+    name_key,
+    quote_id,
+    top_votes,
+)
 
 FIRST_VERSION = 4  # the SQLite schema version the first PostgreSQL schema matches
 
@@ -59,18 +70,26 @@ CREATE INDEX aliases_speaker ON aliases (speaker_id);
 CREATE TABLE quotes (
     rowid bigint PRIMARY KEY, id text COLLATE "C" NOT NULL UNIQUE, text text NOT NULL,
     speaker_id text COLLATE "C" NOT NULL, source_id text COLLATE "C" NOT NULL, context text,
-    relayed_by text COLLATE "C", cues text, words tsvector NOT NULL);
-CREATE INDEX quotes_speaker ON quotes (speaker_id);
+    relayed_by text COLLATE "C", cues text, words tsvector NOT NULL, pairs int2[] NOT NULL);
+CREATE INDEX quotes_speaker ON quotes (speaker_id, rowid);
 CREATE INDEX quotes_words ON quotes USING gin (words);
+CREATE INDEX quotes_pairs ON quotes USING gin (pairs);
 CREATE TABLE terms (term text COLLATE "C" PRIMARY KEY, df integer NOT NULL) WITH (fillfactor = 50);
 CREATE TABLE postings (
-    token text COLLATE "C" NOT NULL, first bigint NOT NULL, rowids bigint[] NOT NULL,
+    token text COLLATE "C" NOT NULL, first bigint NOT NULL, rowids int4[] NOT NULL,
     PRIMARY KEY (token, first));
 INSERT INTO meta VALUES ('generation', '0');
 """
 
 # MIGRATIONS[n]: the statements that take a PostgreSQL corpus from schema version n to n + 1
 MIGRATIONS: dict[int, str] = {}
+
+# A write transaction puts its quotes' entries in the GIN indexes' pending lists (big enough for an import
+# batch: no merge while COPY runs) and merges them into the indexes at once before it commits, sorted in
+# memory: far cheaper than the 4 MB merges of the default settings, and readers never search a long
+# pending list. A few hundred MB for the writer's transaction are a newsroom server's ordinary means.
+BULK_SETTINGS = {"maintenance_work_mem": "256MB", "gin_pending_list_limit": "512MB"}
+GIN_INDEXES = ("quotes_words", "quotes_pairs")
 
 POOL_SIZE = 4  # a check needs one connection; an import two threads
 CONNECT_SECONDS = 5.0  # how long a statement waits for a connection before the error is reported
@@ -96,6 +115,32 @@ def tsvector_literal(indexed: str) -> str:
     return " ".join([f"'{t}':{','.join(p)}" for t, p in where.items()])
 
 
+def pair_buckets(indexed: str) -> list[int]:
+    """Return the buckets (`int2`, ascending) of the pairs of consecutive index words of an `index_text`:
+    what the `pairs` column holds, so that a phrase of common words is looked for only in the few quotes
+    holding its pairs (GIN does not keep positions, and rechecking every quote holding "and", "it" and
+    "the" reads most of the table)."""
+    words = indexed.replace("'", " ").split() if "'" in indexed else indexed.split()
+    return sorted({_bucket(a, b) for a, b in itertools.pairwise(words)})
+
+
+def _bucket(first: str, second: str) -> int:
+    # a stable hash (not Python's, which changes per process) folded onto int2: 65,536 buckets keep the GIN
+    # index's keys few and its posting lists compressed; a bucket shared by other pairs only lets through
+    # a few more quotes for the phrase check
+    return (zlib.crc32(f"{first} {second}".encode()) & 0xFFFF) - 0x8000
+
+
+def run_buckets(runs: Sequence[Sequence[str]]) -> list[int]:
+    """Return the buckets of the pairs of consecutive tokens within each run of keys (what a quote holding
+    every run as a phrase holds in `pairs`)."""
+    found: set[int] = set()
+    for run in runs:
+        words = [t for key in run for t in tokens(key)]
+        found.update(_bucket(a, b) for a, b in itertools.pairwise(words))
+    return sorted(found)
+
+
 def phrase_query(run: Sequence[str]) -> str:
     """Return the `tsquery` text for quotes holding a run of keys as a phrase."""
     return " <-> ".join(_lexeme(t) for key in run for t in tokens(key))
@@ -105,6 +150,14 @@ def runs_query(runs: Sequence[Sequence[str]]) -> str:
     """Return the `tsquery` text for quotes holding every run of keys as a phrase."""
     return " & ".join(f"({phrase_query(run)})" for run in runs)
 
+
+# A quote's columns as `Corpus._quote` reads them, then its source's (None when the source is unknown)
+_QUOTE_SELECT = ("SELECT q.rowid, q.id, q.text, q.speaker_id, q.source_id, q.context, q.relayed_by, q.cues,"
+                 " src.publisher, src.title, src.date, src.url FROM quotes q LEFT JOIN sources src"
+                 " ON src.id = q.source_id")
+# A speaker's columns, then their aliases (kind 'alias') as an array in binary order
+_SPEAKER_COLUMNS = ("s.id, s.name, s.role, s.affiliations, s.gender, s.qid, ARRAY(SELECT a.alias FROM aliases a"
+                    " WHERE a.speaker_id = s.id AND a.kind = 'alias' ORDER BY a.alias)")
 
 # The tsquery of a word key held in SQL by `term`: its tokens split at apostrophes, as a phrase (what
 # `phrase_query([term])` gives; keys hold letters, digits and inner apostrophes only).
@@ -130,12 +183,13 @@ class _Result:
     def __init__(self, cursor: psycopg.Cursor) -> None:
         self.cursor = cursor
         self.rowcount = cursor.rowcount
+        self.returns_rows = cursor.description is not None  # (built anew on each call: asked once)
 
     def fetchone(self) -> tuple | None:
-        return self.cursor.fetchone() if self.cursor.description else None
+        return self.cursor.fetchone() if self.returns_rows else None
 
     def fetchall(self) -> list[tuple]:
-        return self.cursor.fetchall() if self.cursor.description else []
+        return self.cursor.fetchall() if self.returns_rows else []
 
     def __iter__(self) -> Iterator[tuple]:
         return self
@@ -171,11 +225,15 @@ class _Connection:
             with contextlib.suppress(Exception):
                 self.pool.putconn(held)
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
-        """Return the result of one statement."""
+    def execute(self, sql: str, params: Sequence[Any] = (), binary: bool = False, planned: bool = False) -> _Result:
+        """Return the result of one statement (its values in PostgreSQL's binary format when `binary`: an
+        array of row ids is read without being printed and parsed as text). A statement run often is
+        prepared by psycopg and may run on a generic plan; one `planned` is planned for its own values
+        every time (a generic plan cannot tell a rare word pair from a common one)."""
         conn = self._connection()
         try:
-            return _Result(conn.execute(sql.replace("?", "%s"), params or None))
+            return _Result(conn.execute(sql.replace("?", "%s"), params or None, binary=binary,
+                                        prepare=False if planned else None))
         except psycopg.OperationalError:
             if conn is self.held:
                 self._let_go()
@@ -250,9 +308,12 @@ os.register_at_fork(after_in_child=_let_go_of_inherited_sockets)
 
 
 def _pool(url: str, readonly: bool) -> ConnectionPool:
-    options = {"autocommit": True}
+    # no JIT compilation: the planner's estimates for a look-up's subplans (a rare word's postings, a
+    # phrase read in row id order) pass jit_above_cost, and compiling took ~20 ms of a statement that
+    # runs in 1
+    options = {"autocommit": True, "options": "-c jit=off"}
     if readonly:
-        options["options"] = "-c default_transaction_read_only=on"
+        options["options"] += " -c default_transaction_read_only=on"
     pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs=options, open=False, configure=_remember,
                           check=ConnectionPool.check_connection, reconnect_timeout=0)
     pool.open(wait=False)
@@ -307,6 +368,10 @@ class PostgresCorpus(Corpus):
             raise CorpusError(f"{self.path}: the database's encoding is {encoding}; quoteproof needs UTF8")
         version = self._recorded_version()
         if version == SCHEMA_VERSION:
+            if self.writes.execute("SELECT to_regclass('quotes_pairs')").fetchone()[0] is None:
+                # (the PostgreSQL store's schema gained `pairs` before its first release, as version 4)
+                raise CorpusError(f"{self.path}: a corpus from a development version of quoteproof, without word "
+                                  "pairs: export it with that version and import it into a new database")
             return
         if version is None and not create:
             raise CorpusError(f"{self.path}: not a quoteproof corpus (no schema)")
@@ -480,18 +545,24 @@ class PostgresCorpus(Corpus):
         pending, self._pending = getattr(self, "_pending", []), []
         if not pending:
             return
+        self.writes.execute("SELECT " + ", ".join(["set_config(?, ?, true)"] * len(BULK_SETTINGS)),
+                            [x for setting in BULK_SETTINGS.items() for x in setting])
         with self.writes.cursor() as cursor, cursor.copy(
-                "COPY quotes (rowid, id, text, speaker_id, source_id, context, relayed_by, words) FROM STDIN"
+                "COPY quotes (rowid, id, text, speaker_id, source_id, context, relayed_by, words, pairs) FROM STDIN"
         ) as copy:
             for n, (row, words) in enumerate(zip(pending, indexed, strict=True)):
-                copy.write_row((top + 1 + n, *row, tsvector_literal(words)))
+                copy.write_row((top + 1 + n, *row, tsvector_literal(words), pair_buckets(words)))
         held: dict[str, list[int]] = {}
         for n, words in enumerate(indexed, top + 1):
             for token in set(words.replace("'", " ").split()):
                 held.setdefault(token, []).append(n)
-        with self.writes.cursor() as cursor, cursor.copy("COPY postings (token, first, rowids) FROM STDIN") as copy:
+        with self.writes.cursor() as cursor, cursor.copy(
+                "COPY postings (token, first, rowids) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "int8", "int4[]"])
             for token, rows in held.items():
                 copy.write_row((token, top + 1, rows))
+        self.writes.execute("SELECT " + ", ".join(f"gin_clean_pending_list('{name}'::regclass)"
+                                                  for name in GIN_INDEXES))
         if not isinstance(df, Mapping | bytes | None):
             df = df.result()
         if df is None:
@@ -506,58 +577,104 @@ class PostgresCorpus(Corpus):
     def quotes(self, speaker_id: str | None = None, limit: int | None = None,
                offset: int = 0) -> Iterator[CorpusQuote]:
         """Yield stored quotes in insertion order, optionally one speaker's only."""
-        mine = "WHERE speaker_id = ?" if speaker_id else "WHERE ? IS NULL"
-        rows = self.conn.execute("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by, cues"
-                                 f" FROM quotes {mine} ORDER BY rowid LIMIT ? OFFSET ?",
+        mine = "WHERE q.speaker_id = ?" if speaker_id else "WHERE ? IS NULL"
+        rows = self.conn.execute(f"{_QUOTE_SELECT} {mine} ORDER BY q.rowid LIMIT ? OFFSET ?",
                                  (speaker_id, limit, offset)).fetchall()
-        self._read_people_and_sources(rows)
-        for row in rows:
-            yield self._quote(row)
+        yield from self._quotes_of(rows)
 
     def quotes_by_rowid(self, rowids: list[int]) -> list[CorpusQuote]:
         """Return the quotes with these row ids, in the order given (records as of the last `refresh`)."""
         missing = [i for i in dict.fromkeys(rowids) if i not in self._records]
         if missing:
             self._bound(self._records)
-            rows = self.conn.execute("SELECT rowid, id, text, speaker_id, source_id, context, relayed_by, cues"
-                                     " FROM quotes WHERE rowid = ANY(?)", (missing,)).fetchall()
-            self._read_people_and_sources(rows)
-            self._records.update((row[0], self._quote(row)) for row in rows)
+            rows = self.conn.execute(f"{_QUOTE_SELECT} WHERE q.rowid = ANY(?)", (missing,)).fetchall()
+            self._records.update(zip([row[0] for row in rows], self._quotes_of(rows), strict=True))
         return [self._records[i] for i in rowids if i in self._records]
 
-    def _read_people_and_sources(self, rows: list[tuple]) -> None:
-        """Cache, in three statements, the speakers, relays and sources of these quote rows that are not cached
-        (a statement each would cost a round trip each)."""
-        speakers = {r[3] for r in rows} | {r[6] for r in rows if r[6]}
-        wanted = [i for i in speakers if i not in self._speakers]
+    def _quotes_of(self, rows: list[tuple]) -> list[CorpusQuote]:
+        """Return the quotes of rows read by `_QUOTE_SELECT`, caching their sources and reading the speakers
+        and relays not cached in one more statement."""
+        for row in rows:
+            if row[8] is not None and row[4] not in self._sources:
+                self._sources[row[4]] = Source(row[4], *row[8:])
+        self._read_speakers([r[3] for r in rows] + [r[6] for r in rows if r[6]])
+        return [self._quote(row[:8]) for row in rows]
+
+    def _read_speakers(self, ids: Iterable[str]) -> None:
+        """Cache, in one statement, the speakers with these ids that are not cached (returns nothing)."""
+        wanted = [i for i in dict.fromkeys(ids) if i not in self._speakers]
         if wanted:
-            aliases: dict[str, list[str]] = {}
-            for speaker_id, alias in self.conn.execute(
-                    "SELECT speaker_id, alias FROM aliases WHERE speaker_id = ANY(?) AND kind = 'alias'"
-                    " ORDER BY speaker_id, alias", (wanted,)):
-                aliases.setdefault(speaker_id, []).append(alias)
-            for sid, name, role, affiliations, gender, qid in self.conn.execute(
-                    "SELECT * FROM speakers WHERE id = ANY(?)", (wanted,)):
-                self._speakers[sid] = Speaker(id=sid, name=name, aliases=tuple(aliases.get(sid, ())), role=role,
-                                              affiliations=tuple(json.loads(affiliations or "[]")), gender=gender,
-                                              qid=qid)
-        wanted = list({r[4] for r in rows if r[4] not in self._sources})
-        if wanted:
-            for row in self.conn.execute("SELECT * FROM sources WHERE id = ANY(?)", (wanted,)):
-                self._sources[row[0]] = Source(*row)
+            for row in self.conn.execute(f"SELECT {_SPEAKER_COLUMNS} FROM speakers s WHERE s.id = ANY(?)", (wanted,)):
+                self._cache_speaker(row)
+
+    def _cache_speaker(self, row: tuple) -> Speaker:
+        sid, name, role, affiliations, gender, qid, aliases = row
+        speaker = self._speakers[sid] = Speaker(id=sid, name=name, aliases=tuple(aliases), role=role,
+                                                affiliations=tuple(json.loads(affiliations or "[]")),
+                                                gender=gender, qid=qid)
+        return speaker
+
+    def speaker(self, speaker_id: str) -> Speaker | None:
+        """Return the speaker with this id, or None."""
+        self._read_speakers([speaker_id])
+        return self._speakers.get(speaker_id)
+
+    def speakers_named(self, name: str) -> list[tuple[Speaker, str]]:
+        """Return (speaker, how) for every speaker a name, alias or surname key refers to (see the SQLite
+        store's), with the speakers' records, in one statement."""
+        key = name_key(name)
+        if key not in self._named:
+            rows = self.conn.execute(f"SELECT x.kind, {_SPEAKER_COLUMNS} FROM speakers s JOIN aliases x"
+                                     " ON x.speaker_id = s.id WHERE x.key = ? ORDER BY x.speaker_id", (key,)).fetchall()
+            if len(self._named) > 50_000:
+                self._named.clear()
+            self._named[key] = [(self._speakers.get(row[1]) or self._cache_speaker(row[1:]), row[0]) for row in rows]
+        return list(self._named[key])
+
+    def _rows_in(self, sql: str, values: list, extra: Iterable = ()) -> list[tuple]:
+        """Return the rows of an SQLite-store statement whose `IN ({marks})` list holds `values`, asked as one
+        array (one statement, whatever the count, and one plan for every count)."""
+        return self.conn.execute(sql.replace("IN ({marks})", "= ANY(?)"), (values, *extra)).fetchall()
 
     def rowids_with_phrases(self, runs: Sequence[Sequence[str]], limit: int) -> list[int]:
         """Return row ids, ascending, of up to `limit` quotes holding every run of keys as a phrase."""
-        return self.match_rowids(runs_query(runs), limit, ranked=False)
+        return self.rowids_with_any([runs], limit)
 
     def rowids_with_any(self, alternatives: Sequence[Sequence[Sequence[str]]], limit: int) -> list[int]:
-        """Return row ids, ascending, of up to `limit` quotes holding every run of one of the alternatives."""
-        return self.match_rowids(" | ".join(f"({runs_query(runs)})" for runs in alternatives), limit, ranked=False)
+        """Return row ids, ascending, of up to `limit` quotes holding every run of one of the alternatives.
 
-    def match_rowids(self, query: str, limit: int, ranked: bool = False) -> list[int]:
-        """Return row ids, ascending, of up to `limit` quotes matching a `tsquery` text (never ranked)."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT rowid FROM quotes WHERE words @@ ?::tsquery ORDER BY rowid LIMIT ?", (query, limit))]
+        An alternative with phrases is looked for among the quotes holding its word pairs (`pairs`), its
+        phrases checked on their positions; `IS TRUE` keeps that check off the GIN index of `words`
+        (whose postings of common words cost more to read than the check) while the planner still
+        estimates it from the words' statistics: a pair held by many quotes is then read in row id order
+        until `limit` are found, a rare one through its GIN postings. An alternative of single words is
+        looked for through `words` alone. The quotes' texts come with their row ids (and are cached): they
+        are what the caller reads next."""
+        conditions, params = [], []
+        for runs in alternatives:
+            buckets = run_buckets(runs)
+            conditions.append("(pairs @> ?::int2[] AND (words @@ ?::tsquery) IS TRUE)" if buckets
+                              else "words @@ ?::tsquery")
+            params += [buckets, runs_query(runs)] if buckets else [runs_query(runs)]
+        rows = self.conn.execute(f"SELECT rowid, text, speaker_id FROM quotes WHERE {' OR '.join(conditions)}"
+                                 " ORDER BY rowid LIMIT ?", (*params, limit), planned=True).fetchall()
+        self._cache_texts(rows)
+        return [r[0] for r in rows]
+
+    def _read_texts(self, rowids: Iterable[int]) -> None:
+        """Cache the text and speaker of each of these quotes not cached yet, in one statement."""
+        missing = [i for i in dict.fromkeys(rowids) if i not in self._texts]
+        if missing:
+            self._cache_texts(self.conn.execute("SELECT rowid, text, speaker_id FROM quotes WHERE rowid = ANY(?)",
+                                                (missing,)).fetchall())
+
+    def _cache_texts(self, rows: list[tuple[int, str, str]]) -> None:
+        if len(self._texts) > self.READ_CACHE_ENTRIES:  # the two are filled and emptied together
+            self._texts.clear()
+            self._speaker_of.clear()
+        for rowid, text, speaker_id in rows:
+            self._texts[rowid] = text
+            self._speaker_of[rowid] = speaker_id
 
     def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """Return how many quotes hold each term (absent terms are left out). In the same round trip, the
@@ -585,8 +702,14 @@ class PostgresCorpus(Corpus):
         if not terms:
             return []
         unread = [t for t in dict.fromkeys(terms) if t not in self._postings]
-        read = dict(self.conn.execute(
-            f"SELECT term, {_TERM_POSTINGS} FROM unnest(?::text[]) AS t(term)", (unread,)).fetchall()) if unread else {}
+        read: dict[str, list[int]] = {}
+        if unread:
+            # a plain key's arrays in batch order (ascending already); a key with an apostrophe through GIN
+            for term, rowids in self.conn.execute(
+                    "(SELECT p.token, p.rowids FROM postings p WHERE p.token = ANY(?) ORDER BY p.token, p.first)"
+                    f" UNION ALL SELECT term, {_TERM_POSTINGS}::int4[] FROM unnest(?::text[]) AS t(term)"
+                    " WHERE strpos(term, chr(39)) > 0", ([t for t in unread if "'" not in t], unread), binary=True):
+                read.setdefault(term, []).extend(rowids or ())
         postings = [self._postings[t] if t in self._postings else read.get(t) or () for t in terms]
         return top_votes(postings, weights, limit, keep)
 
@@ -605,13 +728,15 @@ class PostgresCorpus(Corpus):
         return count
 
     def warm(self) -> None:
-        """Read the corpus's tables and indexes once, so that the operating system caches them (as on a server
-        that has been running checks); uses pg_prewarm, and does nothing where it cannot be installed."""
+        """Read the corpus's tables and indexes into the server's shared buffers, as many as they hold (as on a
+        server that has been running checks; the operating system's page cache alone was emptied under the
+        benchmark by other tenants' memory pressure); uses pg_prewarm, and does nothing where it cannot be
+        installed."""
         try:
             self.writes.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
         except psycopg.Error:
             return
-        self.conn.execute("SELECT pg_prewarm(c.oid, 'read') FROM pg_class c JOIN pg_namespace n ON n.oid ="
+        self.conn.execute("SELECT pg_prewarm(c.oid, 'buffer') FROM pg_class c JOIN pg_namespace n ON n.oid ="
                           " c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 't')")
 
     def sizes(self) -> dict[str, int]:
@@ -642,7 +767,7 @@ class PostgresCorpus(Corpus):
         every = max(1, report.counts["quotes"] // lookups) if lookups else 0
         last = 0
         for rows in self._quote_chunks():
-            literals = []
+            literals, buckets = [], []
             for rowid, qid, text, speaker_id, source_id, relayed_by in rows:
                 label = f"quote {qid} (row {rowid})"
                 if rowid != last + 1:
@@ -658,14 +783,15 @@ class PostgresCorpus(Corpus):
                     bad["unstable quote id"].append(f"{label}: id is not the hash of its text, speaker and source")
                 indexed = index_text(text)
                 literals.append(tsvector_literal(indexed))
+                buckets.append("{" + ",".join(map(str, pair_buckets(indexed))) + "}")
                 df.update(set(indexed.split()))
                 held.update(set(indexed.replace("'", " ").split()))
                 if every and rowid % every == 0 and len(sample) < lookups and indexed:
                     sample.append((rowid, indexed))
             bad["word index differs from the quote's words"] += [f"row {r[0]}" for r in self.conn.execute(
-                "SELECT q.rowid FROM unnest(?::bigint[], ?::text[]) AS x(rowid, words) JOIN quotes q"
-                " ON q.rowid = x.rowid WHERE q.words <> x.words::tsvector ORDER BY 1",
-                ([row[0] for row in rows], literals))]
+                "SELECT q.rowid FROM unnest(?::bigint[], ?::text[], ?::text[]) AS x(rowid, words, pairs) JOIN quotes q"
+                " ON q.rowid = x.rowid WHERE q.words <> x.words::tsvector OR q.pairs <> x.pairs::int2[] ORDER BY 1",
+                ([row[0] for row in rows], literals, buckets))]
         for kind, items in bad.items():
             _listed(problems, kind, items)
         orphans = [f"{a!r} -> {s!r}" for a, s in self.conn.execute(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
 import json
 import os
 import re
@@ -85,17 +86,20 @@ def top_votes(postings: Sequence[Sequence[int | str]], weights: Sequence[float],
     weight is under the floor is never walked in Python.
     """
     held = Counter(chain.from_iterable(postings))
-    several = {row for row, n in held.items() if n > 1}
+    several = {row for row, n in held.items() if n > 1} if len(held) < sum(map(len, postings)) else set()
     scores = dict.fromkeys(several, 0.0)
-    for rows, weight in zip(postings, weights, strict=True):
-        for row in several.intersection(rows):
-            scores[row] += weight
+    if several:
+        for rows, weight in zip(postings, weights, strict=True):
+            for row in several.intersection(rows):
+                scores[row] += weight
     best = max([*scores.values(), *(w for rows, w in zip(postings, weights, strict=True) if rows)], default=0.0)
     floor = keep * best
     kept = [(-score, int(row)) for row, score in scores.items() if score >= floor]
     for rows, weight in zip(postings, weights, strict=True):
         if rows and weight >= floor:
-            kept += [(-weight, int(row)) for row in rows if row not in several]
+            # a list's rows held by no other all score its weight: only its `limit` lowest row ids can be kept
+            alone = [row for row in rows if row not in several] if several else rows
+            kept += [(-weight, row) for row in heapq.nsmallest(limit, map(int, alone))]
     kept.sort()
     return [(row, -score) for score, row in kept[:limit]]
 
