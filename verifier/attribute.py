@@ -97,6 +97,16 @@ class _NP:
     kind: str  # pronoun name role who span group
     name_hint: str | None = None  # for "who": the phrase it stands for
 
+    @property
+    def end(self) -> int:
+        """Return where the phrase ends in the text."""
+        return self.start + len(self.mention)
+
+
+def _index_at(toks: list[_Tok], pos: int) -> int:
+    """Return the index of the first token starting at or after `pos` (len(toks) if none)."""
+    return bisect.bisect_left(toks, pos, key=lambda t: t.start)
+
 
 _SPEAKS_AFTER = re.compile(r"(?:,)? (?:also |later |then )?(?:said|says|told|tells|added|wrote|asked|argued)\b")
 
@@ -341,7 +351,7 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
     if np is None or np.kind != "name":
         return np
     # "Pelosi and Reid said", "Reid, Schumer and Pelosi said": all of them, not the last alone
-    k = next((n for n, t in enumerate(toks) if t.start >= np.start), len(toks))
+    k = _index_at(toks, np.start)
     start = np.start
     for link in range(4):
         joint = toks[k - 1].low if k >= 2 else ""
@@ -353,10 +363,10 @@ def _np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = Tru
                 or _after_preposition(toks, earlier.start):
             break  # not "In Washington and Paris, Reid said"
         start = earlier.start
-        k = next((n for n, t in enumerate(toks) if t.start >= start), len(toks))
+        k = _index_at(toks, start)
     if start == np.start:
         return np
-    return _NP(text[start:np.start + len(np.mention)], start, "name")
+    return _NP(text[start:np.end], start, "name")
 
 
 def _single_np_before(text: str, toks: list[_Tok], c: int, allow_appositive: bool = True) -> _NP | None:
@@ -502,7 +512,7 @@ _PREPOSITIONS = frozenset("in at on from for with to of by about under over near
 
 def _after_preposition(toks: list[_Tok], start: int) -> bool:
     """Return True when the phrase starting at `start` is the object of a preposition ("in Washington")."""
-    k = bisect.bisect_left([t.start for t in toks], start) - 1
+    k = _index_at(toks, start) - 1
     return k >= 0 and toks[k].low in _PREPOSITIONS
 
 
@@ -740,8 +750,7 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
         tok = toks[c]
         if tok.text == _QMARK and c + 2 < len(toks) and _is_cap(toks[c + 1]) and toks[c + 1].text not in lx.STOP_CAPS:
             np = _np_after(text, toks, c + 1)
-            v = next((n for n in range(c + 1, len(toks)) if np is not None and toks[n].start >= np.start
-                      + len(np.mention)), len(toks))
+            v = _index_at(toks, np.end) if np is not None else len(toks)
             if v < len(toks) and toks[v].text[:1].islower() and not _is_cue(toks[v]):
                 # `While X proclaims "...," Clinton fixates on the "pivot" line`: a new clause with no cue;
                 # its subject, not X, is whom it is about
@@ -827,8 +836,7 @@ def _clause_subject(text: str, toks: list[_Tok]) -> _Cue | None:
             np = _np_after(text, toks, k + 1)
             if np is None or np.kind != "name":
                 return None
-            end = np.start + len(np.mention)
-            verb = _skip_to_verb(toks, next((n for n, t in enumerate(toks) if t.start >= end), len(toks)))
+            verb = _skip_to_verb(toks, _index_at(toks, np.end))
             if verb < len(toks) and toks[verb].text[:1].islower() and toks[verb].low not in _STOP_AFTER_NP:
                 return _Cue(np, toks[verb].text)
             return None
@@ -887,8 +895,7 @@ def _sentence_subject(text: str, toks: list[_Tok], registry: _Registry | None = 
     if np.kind == "name" and len(words) == 1 and registry is not None and not words[0].isupper() \
             and not _known(registry, words[0]):
         return _subject_span(text, toks, i, registry)  # not "Ask yourself", but "Proponents of the bill say"
-    end = np.start + len(np.mention)
-    k = next((n for n, t in enumerate(toks) if t.start >= end), len(toks))
+    k = _index_at(toks, np.end)
     k = _skip_to_verb(toks, k)
     if k >= len(toks) or not toks[k].text[:1].islower() or toks[k].low in _STOP_AFTER_NP:
         return _subject_span(text, toks, i, registry)
@@ -1257,8 +1264,7 @@ def _attribute(text: str, quotations: list[Quotation]) -> list[Attribution | Non
                         and not found[j].relayed_by:
                     # `As the Daily Ledger reported: "...\n\n"... ," Earnest said."`: words quoted inside a
                     # quoted report are relayed by it
-                    found[j] = replace(found[j], relayed_by=masked[lead.np.start:lead.np.start
-                                                                  + len(lead.np.mention)])
+                    found[j] = replace(found[j], relayed_by=masked[lead.np.start:lead.np.end])
         chain = []
     # Split quotes and floating quotes take the speaker of a neighbour.
     last_cue: tuple[int, _Cue] | None = None

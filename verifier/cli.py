@@ -259,6 +259,13 @@ def _writable_location(path: str | None) -> str:
     return path
 
 
+def _remove_database(path: str) -> None:
+    """Remove an SQLite database this command created, with its write-ahead log (returns nothing)."""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
+
+
 @cli.group()
 def corpus() -> None:
     """Build and look into a corpus of verbatim quotes."""
@@ -457,9 +464,7 @@ def import_(files: tuple[str, ...], corpus_path: str | None, strict: bool, dry_r
         if bar:
             bar.close()
         if created and (strict or "no such file" in str(exc) or "unknown file type" in str(exc)):
-            for suffix in ("", "-wal", "-shm"):
-                if os.path.exists(target + suffix):
-                    os.unlink(target + suffix)
+            _remove_database(target)
         _fail(str(exc))
     if bar:
         bar.close()
@@ -467,9 +472,7 @@ def import_(files: tuple[str, ...], corpus_path: str | None, strict: bool, dry_r
         click.echo(f"quoteproof: ... and {report.malformed - 20} more malformed line(s)", err=True)
     if report.malformed and not report.quotes and not report.skipped:
         if created:
-            for suffix in ("", "-wal", "-shm"):
-                if os.path.exists(target + suffix):
-                    os.unlink(target + suffix)
+            _remove_database(target)
         _fail(f"no quote could be read: all {report.malformed:,} line(s) of {', '.join(files)} are malformed"
               " (see above); nothing was imported")
     rate = report.quotes / report.seconds if report.seconds else 0.0
