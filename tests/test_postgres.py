@@ -11,11 +11,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from verifier.normalize import index_text
 from verifier.store import SCHEMA_VERSION, open_corpus
 from verifier.store.postgres import pair_buckets, phrase_query, run_buckets, safe_location, tsvector_literal
 
@@ -219,6 +221,29 @@ def test_two_importers_at_once_lose_nothing_and_duplicate_nothing(tmp_path, post
     assert len(ids) == len(set(ids)) and set(ids) == expected
     check = run("corpus", "check", "--corpus", postgres_url)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_an_import_prepared_in_worker_processes_stores_what_sqlite_stores(tmp_path, postgres_url, monkeypatch):
+    from verifier.transfer import import_files
+
+    monkeypatch.setattr("verifier.transfer.PARALLEL_MIN_BYTES", 0)  # parsed and prepared in worker processes
+    part = generated_lines(tmp_path / "part.jsonl", 400, seed=6, start=300)
+    whole = generated_lines(tmp_path / "whole.jsonl", 1200, seed=6)
+    with whole.open("a", encoding="utf-8") as out:  # repeats inside the file, some within one batch
+        out.write("\n".join(part.read_text(encoding="utf-8").splitlines()[:150]) + "\n")
+    for location in (postgres_url, str(tmp_path / "c.db")):
+        with open_corpus(location, create=True) as db:
+            assert import_files(db, [part], batch_size=250).added == 400
+            assert import_files(db, [whole], batch_size=250).added == 800  # batches partly stored already
+        with open_corpus(location) as db:
+            held = Counter(w for row in db.export_quote_rows() for w in set(index_text(row[1]).split()))
+            assert db.document_frequencies(held) == held
+    with psycopg.connect(postgres_url) as conn:
+        postings = conn.execute("SELECT token, array_agg(r ORDER BY r) FROM postings, unnest(rowids) r"
+                                " GROUP BY token ORDER BY token").fetchall()
+        held = conn.execute("SELECT lexeme, array_agg(rowid ORDER BY rowid) FROM quotes, unnest(words)"
+                            " GROUP BY lexeme ORDER BY lexeme").fetchall()
+    assert postings == held
 
 
 def test_a_killed_import_leaves_whole_batches_and_readers_see_whole_batches_only(tmp_path, postgres_url):

@@ -68,7 +68,7 @@ import orjson
 
 from .models import Source, Speaker
 from .normalize import index_text, index_words
-from .store import CorpusError, document_counts, name_key, quote_id, slug
+from .store import CorpusError, name_key, quote_id, slug
 from .store import CorpusStore as Corpus
 
 BATCH_SIZE = 50_000
@@ -301,12 +301,6 @@ def _parse_block(first: int, data: bytes) -> _Block:
             text = record.get("text") if isinstance(record, dict) else None
             entries.append((number, _RECORD, record, index_text(text) if isinstance(text, str) else None))
     return block
-
-
-def _document_frequencies_json(indexed: bytes) -> bytes:
-    """Return, as a JSON object, how many of the index texts in a JSON array hold each word (run in a
-    worker process: counting a batch's words takes ~0.3 s of CPU that the writing process then keeps)."""
-    return orjson.dumps(document_counts(orjson.loads(indexed)))
 
 
 class _Workers:
@@ -849,6 +843,10 @@ class _Importer:
         the next flush waits for the writer before it writes anything.
         """
         corpus = self.corpus
+        # the batch's words counted (and what else the store can prepare) in the worker processes while the
+        # writer thread still writes the batch before
+        indexed_texts = [words if words is not None else index_text(text) for words, text, *_ in self.quotes]
+        prepared = corpus.prepare_index(indexed_texts, self.workers.pool)
         # hashed while the writer thread still writes the batch before: the ids of quotes whose speaker is
         # known, taking a source known by its URL to keep its own id (checked once the sources are resolved)
         guessed: list[str | None] = []
@@ -875,10 +873,10 @@ class _Importer:
         self.source_known.update(self.new_sources)
         self.new_sources.clear()
         rows: dict[str, tuple] = {}
-        indexed_texts: list[str | None] = []
+        kept: list[int] = []  # positions in the batch of the rows (a quote repeated in it is kept once)
         by_url = self.source_by_url
-        for (indexed, text, speaker_id, source_id, context, relayed_by), qid in zip(self.quotes, guessed,
-                                                                                   strict=True):
+        for position, ((_, text, speaker_id, source_id, context, relayed_by), qid) in enumerate(
+                zip(self.quotes, guessed, strict=True)):
             if type(source_id) is Source:
                 stored_id = by_url[source_id.url]  # type: ignore[index]
                 if stored_id != source_id.id:
@@ -888,33 +886,27 @@ class _Importer:
                 qid = quote_id(text, speaker_id, source_id)
             if qid not in rows:
                 rows[qid] = (qid, text, speaker_id, source_id, context, relayed_by)
-                indexed_texts.append(indexed)
+                kept.append(position)
         self.quotes.clear()
         if self.writer is None:
             self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quoteproof-import-writer")
-        self.writing = self.writer.submit(self._store, sources, list(rows.values()), indexed_texts, commit)
+        self.writing = self.writer.submit(self._store, sources, list(rows.values()), kept, indexed_texts,
+                                          prepared, commit)
 
-    def _store(self, sources: list[Source], rows: list[tuple], indexed: list[str | None], commit: bool) -> int:
-        """Store a batch's new sources and its quote rows (their index texts, or None, in `indexed`), index
-        the quotes that were not stored yet, then commit and begin the next transaction if `commit`; return
-        how many quotes were stored (runs in the writer thread)."""
+    def _store(self, sources: list[Source], rows: list[tuple], kept: list[int], indexed: list[str],
+               prepared: Any, commit: bool) -> int:
+        """Store a batch's new sources and its quote rows (at positions `kept` of the batch whose index texts
+        are `indexed`, as `prepare_index` was given them), index the quotes that were not stored yet,
+        then commit and begin the next transaction if `commit`; return how many quotes were stored (runs
+        in the writer thread)."""
         if sources:
             self.corpus.put_sources(sources)
         top, stored = self.corpus.add_quote_rows(rows)
-        if len(stored) < len(rows):
-            rows = [rows[k] for k in stored]
-            indexed = [indexed[k] for k in stored]
-        texts = orjson.dumps([words if words is not None else index_text(row[1])
-                              for words, row in zip(indexed, rows, strict=True)])
-        # the batch's words counted at once (cheaper than counting each block's and adding those up), in a
-        # worker process when there are some, while the full-text index is written
-        pool = self.workers.pool
-        df = pool.submit(_document_frequencies_json, texts) if pool is not None else None
-        self.corpus.index_quote_rows(top, texts, df)
+        self.corpus.index_quote_rows(top, indexed, prepared, [kept[k] for k in stored])
         if commit:
             self.corpus.commit(begin_next=True)
             self.after_commit()
-        return len(rows)
+        return len(stored)
 
     def wait(self) -> None:
         """Wait until the batch being written is stored (raising what stopped it), and count its quotes."""

@@ -10,10 +10,13 @@ holding the same records number them alike and rank ties alike.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..models import CorpusQuote, Source, Speaker
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 # (id, text, speaker_id, source_id, context, relayed_by): a quote as the import stores and exports it
 QuoteRow = tuple[str, str, str, str, "str | None", "str | None"]
@@ -149,9 +152,15 @@ class CorpusStore(CorpusReader, Protocol):
         """Store new quotes; return the largest row id before them and the positions of those stored."""
         ...
 
-    def index_quote_rows(self, top: int, indexed: list[str] | bytes,
-                         df: Mapping[str, int] | bytes | Any = None) -> None:
-        """Make the quotes just stored (row ids top + 1, ...) findable by their words."""
+    def prepare_index(self, indexed: list[str], workers: Executor | None = None) -> Any:
+        """Start what making a batch findable needs before it is stored (its words counted, and what the
+        engine writes for each quote), in `workers` when given; return it for `index_quote_rows`."""
+        ...
+
+    def index_quote_rows(self, top: int, indexed: list[str], prepared: Any = None,
+                         positions: list[int] | None = None) -> None:
+        """Make the quotes just stored (row ids top + 1, ...: the batch's index texts at `positions`, or
+        all) findable by their words."""
         ...
 
     def speaker_ids_with_qid(self, qid: str) -> list[str]:

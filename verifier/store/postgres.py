@@ -32,7 +32,8 @@ import re
 import weakref
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
 from typing import Any
 
 import psycopg
@@ -48,6 +49,8 @@ from .sqlite import (
     document_counts,
     name_key,
     quote_id,
+    stored_counts,
+    stored_part,
     top_votes,
 )
 
@@ -91,6 +94,7 @@ MIGRATIONS: dict[int, str] = {}
 BULK_SETTINGS = {"maintenance_work_mem": "256MB", "gin_pending_list_limit": "512MB"}
 GIN_INDEXES = ("quotes_words", "quotes_pairs")
 
+PREPARED_CHUNK = 10_000  # index texts a worker prepares at a time (`prepare_index`)
 POOL_SIZE = 4  # a check needs one connection; an import two threads
 CONNECT_SECONDS = 5.0  # how long a statement waits for a connection before the error is reported
 _LOCK_ID = 0x71756F74  # advisory lock held while the schema is created or migrated
@@ -113,6 +117,21 @@ def tsvector_literal(indexed: str) -> str:
         # (tokens hold letters and digits only: nothing to escape; positions past 16383 count as 16383)
         where.setdefault(token, []).append(str(position) if position < 16383 else "16383")
     return " ".join([f"'{t}':{','.join(p)}" for t, p in where.items()])
+
+
+def column_texts(indexed: str) -> tuple[str, str]:
+    """Return the input texts of a quote's `words` (`tsvector`) and `pairs` (`int2[]`) columns from its
+    index text: what COPY writes for it."""
+    return tsvector_literal(indexed), "{" + ",".join(map(str, pair_buckets(indexed))) + "}"
+
+
+def prepared_chunk(indexed: bytes) -> tuple[bytes, list[tuple[str, str]]]:
+    """Return, for index texts given as a JSON array, how many hold each word (a JSON object) and each
+    one's `column_texts` (what an import's worker process computes)."""
+    import orjson
+
+    texts = orjson.loads(indexed)
+    return orjson.dumps(document_counts(texts)), [column_texts(words) for words in texts]
 
 
 def pair_buckets(indexed: str) -> list[int]:
@@ -510,11 +529,15 @@ class PostgresCorpus(Corpus):
         self._forget()
 
     def _insert_new_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
-        """Insert rows (values in the order of `columns`) whose key is not stored yet; return how many were."""
+        """Insert rows (text values in the order of `columns`) whose key is not stored yet; return how many
+        were. One statement over an array a column (a batch's sources: thousands of rows)."""
         self._lock_writes()
+        if not rows:
+            return 0
         with self.writes.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES"
-                               f" ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING", list(rows))
+            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest("
+                           f"{', '.join(['%s::text[]'] * len(columns))}) ON CONFLICT DO NOTHING",
+                           [list(values) for values in zip(*rows, strict=True)])
             return cursor.rowcount
 
     def add_quote_rows(self, rows: list[tuple[str, str, str, str, str | None, str | None]]) -> tuple[int, list[int]]:
@@ -533,25 +556,47 @@ class PostgresCorpus(Corpus):
         self._pending = [rows[k] for k in positions]
         return top, positions
 
-    def index_quote_rows(self, top: int, indexed: list[str] | bytes,
-                         df: Mapping[str, int] | bytes | Any = None) -> None:
-        """Write the quotes `add_quote_rows` numbered (row ids top + 1, ...) with their words (`indexed[i]` is
-        the `index_text` of the i-th, or that list as a JSON array) through COPY, and add their words to
-        terms, inside the caller's transaction. `df` is as SQLite's `index_quote_rows` takes it."""
+    def prepare_index(self, indexed: list[str], workers: Executor | None = None) -> list[Future] | None:
+        """Start counting the words of a batch of index texts and making their `words` and `pairs` column
+        texts in `workers` (processes; in chunks, so that every worker takes a part) while the batch before
+        is written; return the Futures of the chunks (`prepared_chunk`), or None without workers."""
+        if workers is None or not indexed:
+            return None
         import orjson
 
-        if isinstance(indexed, bytes):
-            indexed = orjson.loads(indexed)
+        return [workers.submit(prepared_chunk, orjson.dumps(indexed[i:i + PREPARED_CHUNK]))
+                for i in range(0, len(indexed), PREPARED_CHUNK)]
+
+    def index_quote_rows(self, top: int, indexed: list[str], prepared: list[Future] | None = None,
+                         positions: list[int] | None = None) -> None:
+        """Write the quotes `add_quote_rows` numbered (row ids top + 1, ...) through COPY with their words
+        and word pairs, and add their words to postings and terms, inside the caller's transaction; returns
+        nothing. `indexed` is the batch's index texts as `prepare_index` was given them (and `prepared`
+        what it returned), `positions` those of the quotes stored, in row id order (None: all of them)."""
+        import orjson
+
         pending, self._pending = getattr(self, "_pending", []), []
         if not pending:
             return
+        if prepared is None:
+            encoded = [column_texts(words) for words in indexed]
+            counted: bytes | Counter[str] | None = None
+        else:
+            encoded, counted = [], Counter()
+            for chunk in prepared:
+                chunk_counts, chunk_columns = chunk.result()
+                counted.update(orjson.loads(chunk_counts))
+                encoded.extend(chunk_columns)
+        if positions is not None and len(positions) < len(encoded):
+            encoded = [encoded[k] for k in positions]
+        indexed, dropped = stored_part(indexed, positions)
         self.writes.execute("SELECT " + ", ".join(["set_config(?, ?, true)"] * len(BULK_SETTINGS)),
                             [x for setting in BULK_SETTINGS.items() for x in setting])
         with self.writes.cursor() as cursor, cursor.copy(
                 "COPY quotes (rowid, id, text, speaker_id, source_id, context, relayed_by, words, pairs) FROM STDIN"
         ) as copy:
-            for n, (row, words) in enumerate(zip(pending, indexed, strict=True)):
-                copy.write_row((top + 1 + n, *row, tsvector_literal(words), pair_buckets(words)))
+            for rowid, (row, columns) in enumerate(zip(pending, encoded, strict=True), top + 1):
+                copy.write_row((rowid, *row, *columns))
         held: dict[str, list[int]] = {}
         for n, words in enumerate(indexed, top + 1):
             for token in set(words.replace("'", " ").split()):
@@ -563,11 +608,8 @@ class PostgresCorpus(Corpus):
                 copy.write_row((token, top + 1, rows))
         self.writes.execute("SELECT " + ", ".join(f"gin_clean_pending_list('{name}'::regclass)"
                                                   for name in GIN_INDEXES))
-        if not isinstance(df, Mapping | bytes | None):
-            df = df.result()
-        if df is None:
-            df = document_counts(indexed)
-        elif isinstance(df, bytes):
+        df = stored_counts(counted, indexed, dropped)
+        if isinstance(df, bytes):
             df = orjson.loads(df)
         self.writes.execute("INSERT INTO terms SELECT * FROM unnest(?::text[], ?::int[]) ON CONFLICT (term)"
                             " DO UPDATE SET df = terms.df + excluded.df", (list(df), list(df.values())))

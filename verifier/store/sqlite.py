@@ -20,11 +20,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models import CorpusQuote, Source, Speaker
 from ..names import surname_key
 from ..normalize import fold, index_text
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
 
 SCHEMA_VERSION = 4
 PAGE_SIZE = 8192  # bytes, for a new corpus
@@ -74,6 +77,37 @@ def fts_and(runs: Sequence[Sequence[str]]) -> str:
 def document_counts(indexed: Iterable[str]) -> Counter[str]:
     """Return how many of these index texts (`index_text`) hold each word: what `terms` adds for them."""
     return Counter(chain.from_iterable(map(set, map(str.split, indexed))))
+
+
+def counted_words_json(indexed: bytes) -> bytes:
+    """Return, as a JSON object, how many of the index texts in a JSON array hold each word (what an
+    import's worker process computes: counting a batch's words takes ~0.3 s of CPU that the writing
+    process then keeps)."""
+    import orjson
+
+    return orjson.dumps(document_counts(orjson.loads(indexed)))
+
+
+def stored_part(indexed: list[str], positions: list[int] | None) -> tuple[list[str], list[str]]:
+    """Return the index texts at `positions` (all of them when None) and the others: a batch's quotes
+    stored, and those that were stored already."""
+    if positions is None or len(positions) == len(indexed):
+        return indexed, []
+    kept = set(positions)
+    return [indexed[k] for k in positions], [text for k, text in enumerate(indexed) if k not in kept]
+
+
+def stored_counts(counted: bytes | Mapping[str, int] | None, stored: list[str],
+                  dropped: list[str]) -> bytes | Mapping[str, int]:
+    """Return how many of the `stored` index texts hold each word, from `counted` (a JSON object or a
+    mapping, counted over stored and dropped together; None: not counted yet)."""
+    if counted is None:
+        return document_counts(stored)
+    if not dropped:
+        return counted
+    import orjson
+
+    return Counter(orjson.loads(counted) if isinstance(counted, bytes) else counted) - document_counts(dropped)
 
 
 def top_votes(postings: Sequence[Sequence[int | str]], weights: Sequence[float], limit: int,
@@ -445,35 +479,40 @@ class Corpus:
         new = {row[0] for row in self.conn.execute("SELECT id FROM quotes WHERE rowid > ?", (top,))}
         return top, [k for k, row in enumerate(rows) if row[0] in new]
 
-    def index_quote_rows(self, top: int, indexed: list[str] | bytes,
-                         df: Mapping[str, int] | bytes | Any = None) -> None:
-        """Add quotes just stored with row ids top + 1, top + 2, ... to the full-text index (`indexed[i]` is
-        the `index_text` of the one with row id top + 1 + i; or `indexed` is that list as a JSON array) and
-        their words to terms, inside the caller's transaction. `df`, when the caller has counted it, is how
-        many of them hold each word, or that as a JSON object, or a concurrent Future of either (waited for
-        once the full-text index is written). Returns nothing.
+    def prepare_index(self, indexed: list[str], workers: Executor | None = None) -> Future[bytes] | None:
+        """Start counting the words of a batch of index texts in `workers` (processes) while the batch
+        before is written; return the Future of the counts (a JSON object), or None without workers
+        (`index_quote_rows` then counts them)."""
+        if workers is None or not indexed:
+            return None
+        import orjson
+
+        return workers.submit(counted_words_json, orjson.dumps(indexed))
+
+    def index_quote_rows(self, top: int, indexed: list[str], prepared: Any = None,
+                         positions: list[int] | None = None) -> None:
+        """Add the quotes just stored with row ids top + 1, top + 2, ... to the full-text index and their
+        words to terms, inside the caller's transaction; returns nothing. `indexed` is the batch's index
+        texts as `prepare_index` was given them (and `prepared` what it returned), `positions` those of
+        the quotes stored, in row id order (None: all of them).
 
         Each is one statement over a JSON value (`json_each`), so SQLite runs it without the GIL from start
         to end: one statement a row would take the GIL back after each row, waiting for any other thread.
         """
         import orjson  # here: `check` never writes, and starts faster without it
 
-        if not isinstance(indexed, bytes):
-            indexed = orjson.dumps(indexed)
-        if indexed == b"[]":
+        indexed, dropped = stored_part(indexed, positions)
+        if not indexed:
             return
         before = self._set_fts_config(_BULK_FTS)
         self.conn.execute("INSERT INTO quotes_fts (rowid, words) SELECT ? + key, value FROM json_each(?)",
-                          (top + 1, indexed))
+                          (top + 1, orjson.dumps(indexed)))
         # FTS5 writes what it holds in memory when a savepoint is taken: the batch's segment, merged by the
         # bulk settings, which are then put back (the config table ends as it was)
         self.conn.execute("SAVEPOINT fts_flush")
         self.conn.execute("RELEASE fts_flush")
         self._set_fts_config(before)
-        if not isinstance(df, Mapping | bytes | None):
-            df = df.result()
-        if df is None:
-            df = document_counts(orjson.loads(indexed))
+        df = stored_counts(prepared.result() if prepared is not None else None, indexed, dropped)
         self.conn.execute("INSERT INTO terms (term, df) SELECT key, value FROM json_each(?) WHERE true"
                           " ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
                           (df if isinstance(df, bytes) else orjson.dumps(df),))
