@@ -165,7 +165,7 @@ def test_background_checkpoints_copy_committed_writes_into_the_database_file(tmp
 
 
 def test_an_import_leaves_its_batches_in_the_database_file_and_automatic_checkpoints_on(tmp_path, monkeypatch):
-    from verifier.store.sqlite import _Checkpointer
+    from verifier.store.sqlite import BackgroundJob
     from verifier.transfer import import_files
 
     data = tmp_path / "quotes.jsonl"
@@ -173,8 +173,8 @@ def test_an_import_leaves_its_batches_in_the_database_file_and_automatic_checkpo
                                         "speaker": "Some One", "urls": [f"https://example.com/{n}"]}) + "\n"
                             for n in range(30)))
     started = []
-    start = _Checkpointer.start
-    monkeypatch.setattr(_Checkpointer, "start", lambda self: (started.append(1), start(self)))
+    start = BackgroundJob.start
+    monkeypatch.setattr(BackgroundJob, "start", lambda self: (started.append(1), start(self)))
     path = tmp_path / "c.db"
     with Corpus.open(path, create=True) as corpus:
         assert import_files(corpus, [data], batch_size=10).added == 30

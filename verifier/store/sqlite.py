@@ -180,33 +180,45 @@ def quote_id(text: str, speaker_id: str, source_id: str) -> str:
     return digest[:16]
 
 
-class _Checkpointer:
-    """Passive checkpoints of a database's write-ahead log, run one at a time in a thread of their own."""
+class BackgroundJob:
+    """A job run one at a time in a thread of its own: started after each commit of an import unless it is
+    still running (the run going on, or the next, covers that commit too), and once more when closed."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, job: Callable[[], None], name: str, closing: Callable[[], None] = lambda: None) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        self.conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quoteproof-checkpoint")
+        self.job = job
+        self.closing = closing
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"quoteproof-{name}")
         self.running: Any = None
 
     def start(self) -> None:
-        """Start a checkpoint of what is committed, unless one is still running (returns nothing)."""
+        """Start the job unless it is still running (returns nothing)."""
         if self.running is None or self.running.done():
-            self.running = self.thread.submit(self._checkpoint)
+            self.running = self.thread.submit(self.job)
 
-    def _checkpoint(self) -> None:
+    def close(self) -> None:
+        """Wait for the running job, run it once more for what the last commits left, then stop the thread
+        and call `closing` (returns nothing)."""
+        self.thread.shutdown(wait=True)
+        try:
+            self.job()
+        finally:
+            self.closing()
+
+
+def _checkpointer(path: str) -> BackgroundJob:
+    """Return the passive checkpoints of a database's write-ahead log, as a background job with a
+    connection of its own."""
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+
+    def checkpoint() -> None:
         # passive: copies what no reader still needs, never waits for readers or the writer; one that
         # fails (the disk is full, the file went away) is only a checkpoint the next commit makes instead
         with contextlib.suppress(sqlite3.Error):
-            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
-    def close(self) -> None:
-        """Wait for the running checkpoint, copy what the last commits left in the log, then stop the thread
-        and close the connection (returns nothing)."""
-        self.thread.shutdown(wait=True)
-        self._checkpoint()
-        self.conn.close()
+    return BackgroundJob(checkpoint, "checkpoint", conn.close)
 
 
 @dataclass(frozen=True)
@@ -452,7 +464,7 @@ class Corpus:
             yield lambda: None
             return
         before = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-        checkpointer = _Checkpointer(self.path)
+        checkpointer = _checkpointer(self.path)
         self.conn.execute("PRAGMA wal_autocheckpoint=0")
         try:
             yield checkpointer.start
