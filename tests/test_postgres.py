@@ -246,6 +246,26 @@ def test_an_import_prepared_in_worker_processes_stores_what_sqlite_stores(tmp_pa
     assert postings == held
 
 
+def test_an_import_merges_the_pending_lists_while_it_writes_and_leaves_them_empty(tmp_path, postgres_url,
+                                                                                monkeypatch):
+    from verifier.store.sqlite import BackgroundJob
+    from verifier.transfer import import_files
+
+    monkeypatch.setattr("verifier.store.postgres.MERGE_EVERY", 500)
+    started = []
+    start = BackgroundJob.start
+    monkeypatch.setattr(BackgroundJob, "start", lambda self: (started.append(1), start(self)))
+    data = generated_lines(tmp_path / "q.jsonl", 2100, seed=4)
+    with open_corpus(postgres_url, create=True) as db:
+        assert import_files(db, [data], batch_size=250).added == 2100
+    assert len(started) == 4  # after 500, 1,000, 1,500 and 2,000 quotes committed, not after every batch
+    # and the last 100 quotes' entries merged when the import ended
+    with psycopg.connect(postgres_url) as conn:
+        left = conn.execute("SELECT gin_clean_pending_list('quotes_words'::regclass),"
+                            " gin_clean_pending_list('quotes_pairs'::regclass)").fetchone()
+    assert left == (0, 0)
+
+
 def test_a_killed_import_leaves_whole_batches_and_readers_see_whole_batches_only(tmp_path, postgres_url):
     batch = 200
     data = generated_lines(tmp_path / "big.jsonl", 20_000, seed=8)
