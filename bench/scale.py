@@ -203,8 +203,12 @@ def build(count: int, seed: int, rebuild: bool, server: str | None = None) -> di
         facts_path = CACHE / f"corpus-{count}-{seed}-postgres.json"
         with open_corpus(server, create=True) as corpus:
             stored = corpus.stats()["quotes"]
-        if stored and (rebuild or not facts_path.exists() or json.loads(facts_path.read_text())["db"] != server):
+        cached = json.loads(facts_path.read_text()) if facts_path.exists() else None
+        imported_here = cached is not None and cached["db"] == server and cached["quotes"] == stored
+        if stored and (rebuild or not imported_here):
             sys.exit(f"{server} holds {stored:,} quotes this benchmark did not import: give an empty database")
+        if not stored:  # an empty database: imported now, whatever an earlier run imported elsewhere
+            facts_path.unlink(missing_ok=True)
     if not rebuild and (server or db.exists()) and facts_path.exists() and data.exists():
         return json.loads(facts_path.read_text())
     for path in () if server else (db, Path(f"{db}-wal"), Path(f"{db}-shm")):

@@ -246,6 +246,29 @@ def test_an_import_prepared_in_worker_processes_stores_what_sqlite_stores(tmp_pa
     assert postings == held
 
 
+def test_speakers_looked_up_a_batch_at_a_time_resolve_as_in_sqlite(tmp_path, postgres_url):
+    # names that recur with and without QIDs, with different QIDs, a namesake, across batches and files
+    from verifier.transfer import import_files
+
+    people = [("Pat Lee", []), ("Pat Lee", ["Q11"]), ("Pat Lee", ["Q12"]), ("Sam Roe", ["Q13"]), ("Sam Roe", []),
+              ("Kim Poe", []), ("kim  poe", ["Q14"]), ("Ana Díaz", ["Q15", "Q16"])]
+    rows = [json.dumps({"quotation": f"words {i} here", "speaker": people[i * 5 % 8][0], "qids": people[i * 5 % 8][1],
+                        "urls": [f"https://example.org/{i // 4}"], "date": "2020-01-01"}) for i in range(120)]
+    files = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    files[0].write_text("\n".join(rows[:40]) + "\n")
+    files[1].write_text("\n".join(rows[40:]) + "\n")
+    stored = []
+    for location in (postgres_url, str(tmp_path / "c.db")):
+        with open_corpus(location, create=True) as db:
+            counts = [(r.added, r.speakers_added) for r in (import_files(db, [f], batch_size=7) for f in files)]
+            stored.append((counts, list(db.export_quote_rows()), list(db.export_speakers())))
+    with psycopg.connect(postgres_url) as conn, open_corpus(tmp_path / "c.db") as db:
+        aliases = [conn.execute("SELECT * FROM aliases ORDER BY key, speaker_id").fetchall(),
+                   db.conn.execute("SELECT * FROM aliases ORDER BY key, speaker_id").fetchall()]
+    assert stored[0] == stored[1] and len(stored[0][2]) >= 5
+    assert aliases[0] == aliases[1]
+
+
 def test_an_import_merges_the_pending_lists_while_it_writes_and_leaves_them_empty(tmp_path, postgres_url,
                                                                                 monkeypatch):
     from verifier.store.sqlite import BackgroundJob

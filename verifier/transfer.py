@@ -571,6 +571,11 @@ class _Importer:
         self.unresolved_qids: set[str] = set()
         self.unresolved_keys: set[str] = set()
         self.indexed: str | None = None  # index text of the record being taken, when already computed
+        # what `_look_up_at_once` learnt for the speakers being resolved at a flush: the stored speakers by
+        # name key, the QIDs and ids no stored speaker has
+        self.looked_up_keys: dict[str, list[tuple[str, str, str | None]]] = {}
+        self.absent_qids: set[str] = set()
+        self.absent_ids: set[str] = set()
         self.writer: ThreadPoolExecutor | None = None
         self.workers = _Workers()
         self.writing: Future[int] | None = None  # the batch of quotes being written
@@ -587,6 +592,8 @@ class _Importer:
     def _speaker_exists(self, speaker_id: str) -> bool:
         if speaker_id in self.speaker_known or speaker_id in self.new_speakers:
             return True
+        if speaker_id in self.absent_ids:
+            return False
         if self.corpus.has_speaker(speaker_id):
             self.speaker_known.add(speaker_id)
             return True
@@ -594,6 +601,8 @@ class _Importer:
 
     def _lookup_qid(self, qid: str) -> str | None:
         if qid not in self.by_qid:
+            if qid in self.absent_qids:
+                return None
             found = self.corpus.speaker_ids_with_qid(qid)
             if not found:
                 return None
@@ -607,7 +616,8 @@ class _Importer:
             return None
         if key in self.by_name and not qid:
             return self.by_name[key]
-        rows = self.corpus.speaker_rows_named(name) + self.pending_keys.get(key, [])
+        stored = self.looked_up_keys[key] if key in self.looked_up_keys else self.corpus.speaker_rows_named(name)
+        rows = stored + self.pending_keys.get(key, [])
         fitting = [r for r in rows if not (qid and r[2] and r[2] != qid)]
         named = {r[0] for r in fitting if r[1] == "name"}
         ids = named or {r[0] for r in fitting}
@@ -793,14 +803,39 @@ class _Importer:
         """Look up (or make) the speakers `quotebank` left for later, in the order it met them, and put
         their ids in the queued quotes (returns nothing)."""
         quotes = self.quotes
-        for position, name, qid in self.unresolved_speakers:
-            speaker_id = self.resolve_speaker(Speaker(id="", name=name, qid=qid))
-            if position >= 0:
-                q = quotes[position]
-                quotes[position] = (q[0], q[1], speaker_id, *q[3:])
+        self._look_up_at_once([(name, qid) for _, name, qid in self.unresolved_speakers])
+        try:
+            for position, name, qid in self.unresolved_speakers:
+                speaker_id = self.resolve_speaker(Speaker(id="", name=name, qid=qid))
+                if position >= 0:
+                    q = quotes[position]
+                    quotes[position] = (q[0], q[1], speaker_id, *q[3:])
+        finally:
+            self.looked_up_keys.clear()
+            self.absent_qids.clear()
+            self.absent_ids.clear()
         self.unresolved_speakers.clear()
         self.unresolved_qids.clear()
         self.unresolved_keys.clear()
+
+    def _look_up_at_once(self, speakers: list[tuple[str, str | None]]) -> None:
+        """Ask the corpus in three statements what `resolve_speaker` would ask it for each of these (name,
+        QID) one by one: the speakers with the QIDs, those with the names' keys, whether the ids new
+        speakers would get are taken (returns nothing; the answers hold until the writes of the flush)."""
+        corpus = self.corpus
+        qids = list({qid for _, qid in speakers if qid and qid not in self.by_qid})
+        with_qid = corpus.speaker_ids_with_qids(qids) if qids else {}
+        for qid in qids:
+            if qid in with_qid:
+                self.by_qid[qid] = with_qid[qid][0]
+            else:
+                self.absent_qids.add(qid)
+        keys = list({key for key in map(name_key, (name for name, _ in speakers)) if key})
+        self.looked_up_keys = dict.fromkeys(keys, []) | corpus.speaker_rows_with_keys(keys) if keys else {}
+        ids = list({slug(name) for name, _ in speakers} - self.speaker_known)
+        stored = corpus.existing_speaker_ids(ids) if ids else set()
+        self.speaker_known.update(stored)
+        self.absent_ids.update(set(ids) - stored)
 
     def _queue(self, text: str, speaker_id: str, source_id: str | Source, context: str | None,
                relayed_by: str | None, indexed: str | None = None) -> None:
@@ -859,10 +894,8 @@ class _Importer:
         self._trim_caches()
         self._resolve_pending_speakers()
         self._resolve_pending_sources()
+        self.report.speakers_added += corpus.merge_speakers(list(self.new_speakers.values()))
         for speaker in self.new_speakers.values():
-            if not corpus.has_speaker(speaker.id):
-                self.report.speakers_added += 1
-            corpus.merge_speaker(speaker)
             self.speaker_known.add(speaker.id)
             if speaker.qid:
                 self.by_qid[speaker.qid] = speaker.id

@@ -144,6 +144,10 @@ class CorpusStore(CorpusReader, Protocol):
         """Store a speaker, or unite its aliases and affiliations with the stored one."""
         ...
 
+    def merge_speakers(self, speakers: Sequence[Speaker]) -> int:
+        """Store speakers, or merge each into the stored one; return how many were not stored before."""
+        ...
+
     def put_sources(self, sources: Iterable[Source]) -> None:
         """Store sources not stored yet."""
         ...
@@ -169,6 +173,18 @@ class CorpusStore(CorpusReader, Protocol):
 
     def speaker_rows_named(self, name: str) -> list[tuple[str, str, str | None]]:
         """Return (speaker id, how, qid) for stored speakers with this name or alias."""
+        ...
+
+    def speaker_ids_with_qids(self, qids: list[str]) -> dict[str, list[str]]:
+        """Return {qid: ids of the stored speakers with it} for those of these QIDs stored."""
+        ...
+
+    def speaker_rows_with_keys(self, keys: list[str]) -> dict[str, list[tuple[str, str, str | None]]]:
+        """Return {name key: (speaker id, how, qid) rows} for stored speakers with these name keys."""
+        ...
+
+    def existing_speaker_ids(self, ids: list[str]) -> set[str]:
+        """Return which of these speaker ids are stored."""
         ...
 
     def has_speaker(self, speaker_id: str) -> bool:

@@ -567,6 +567,32 @@ class PostgresCorpus(Corpus):
                                 alias_rows(speaker))
         self._forget()
 
+    def merge_speakers(self, speakers: Sequence[Speaker]) -> int:
+        """Store speakers (distinct ids), or merge each into the stored one with its id as `merge_speaker`
+        does, inside the caller's transaction; return how many were not stored before. The new ones (an
+        import's batch brings thousands) go in two statements, not four each."""
+        import orjson
+
+        self._lock_writes()
+        stored = self.existing_speaker_ids([s.id for s in speakers])
+        new = [s for s in speakers if s.id not in stored]
+        if new:
+            self.writes.execute(
+                "INSERT INTO speakers SELECT r ->> 0, r ->> 1, r ->> 2, r ->> 3, r ->> 4, r ->> 5 FROM"
+                " json_array_elements(?::json) AS r ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+                " role = excluded.role, affiliations = excluded.affiliations, gender = excluded.gender,"
+                " qid = excluded.qid",
+                (orjson.dumps([(s.id, s.name, s.role, json.dumps(list(s.affiliations)), s.gender, s.qid)
+                               for s in new]).decode(),))
+            self.writes.execute("INSERT INTO aliases SELECT r ->> 0, r ->> 1, r ->> 2, r ->> 3 FROM"
+                                " json_array_elements(?::json) AS r ON CONFLICT DO NOTHING",
+                                (orjson.dumps([row for s in new for row in alias_rows(s)]).decode(),))
+        for speaker in speakers:
+            if speaker.id in stored:
+                self.merge_speaker(speaker)
+        self._forget()
+        return len(new)
+
     def _insert_new_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
         """Insert rows (text values in the order of `columns`) whose key is not stored yet; return how many
         were. One statement over the rows as a JSON array of arrays (a batch's sources: thousands of rows)."""

@@ -548,6 +548,22 @@ class Corpus:
         """Return the ids of stored speakers with this Wikidata QID."""
         return [r[0] for r in self.conn.execute("SELECT id FROM speakers WHERE qid=?", (qid,))]
 
+    def speaker_ids_with_qids(self, qids: list[str]) -> dict[str, list[str]]:
+        """Return {qid: ids of the stored speakers with it} for those of these Wikidata QIDs stored."""
+        found: dict[str, list[str]] = {}
+        for qid, speaker_id in self._rows_in("SELECT qid, id FROM speakers WHERE qid IN ({marks})", qids):
+            found.setdefault(qid, []).append(speaker_id)
+        return found
+
+    def speaker_rows_with_keys(self, keys: list[str]) -> dict[str, list[tuple[str, str, str | None]]]:
+        """Return {name key: `speaker_rows_named` of a name with that key} for those of these keys stored."""
+        found: dict[str, list[tuple[str, str, str | None]]] = {}
+        for key, *row in self._rows_in(
+                "SELECT a.key, a.speaker_id, a.kind, s.qid FROM aliases a JOIN speakers s ON s.id = a.speaker_id"
+                " WHERE a.key IN ({marks}) AND a.kind IN ('name', 'alias')", keys):
+            found.setdefault(key, []).append(tuple(row))  # type: ignore[arg-type]
+        return found
+
     def speaker_rows_named(self, name: str) -> list[tuple[str, str, str | None]]:
         """Return (speaker id, how, qid) for stored speakers whose name or alias (not affiliation) is `name`."""
         return self.conn.execute(
@@ -589,6 +605,18 @@ class Corpus:
         self._put_speaker(Speaker(id=speaker.id, name=name, aliases=tuple(sorted(aliases)),
                                   role=role or speaker.role, affiliations=tuple(merged),
                                   gender=gender or speaker.gender, qid=qid or speaker.qid))
+
+    def merge_speakers(self, speakers: Sequence[Speaker]) -> int:
+        """Store speakers (distinct ids), or merge each into the stored one with its id as `merge_speaker`
+        does, inside the caller's transaction; return how many were not stored before."""
+        stored = self.existing_speaker_ids([s.id for s in speakers])
+        for speaker in speakers:
+            self.merge_speaker(speaker)
+        return len(speakers) - len(stored)
+
+    def existing_speaker_ids(self, ids: list[str]) -> set[str]:
+        """Return which of these speaker ids are stored."""
+        return {row[0] for row in self._rows_in("SELECT id FROM speakers WHERE id IN ({marks})", ids)}
 
     def put_sources(self, sources: Iterable[Source]) -> None:
         """Store sources that are not stored yet, inside the caller's transaction (returns nothing)."""
