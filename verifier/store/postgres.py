@@ -115,20 +115,44 @@ def _lexeme(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector_literal(indexed: str) -> str:
-    """Return the `tsvector` input text holding each index word of an `index_text` with its positions."""
-    words = indexed.replace("'", " ").split() if "'" in indexed else indexed.split()
-    where: dict[str, list[str]] = {}
+def _index_tokens(indexed: str) -> list[str]:
+    return indexed.replace("'", " ").split() if "'" in indexed else indexed.split()
+
+
+def _vector_text(words: list[str]) -> str:
+    where: dict[str, str] = {}
     for position, token in enumerate(words, 1):
         # (tokens hold letters and digits only: nothing to escape; positions past 16383 count as 16383)
-        where.setdefault(token, []).append(str(position) if position < 16383 else "16383")
-    return " ".join([f"'{t}':{','.join(p)}" for t, p in where.items()])
+        if token in where:
+            where[token] += f",{position if position < 16383 else 16383}"
+        else:
+            where[token] = f"'{token}':{position if position < 16383 else 16383}"
+    return " ".join(where.values())
+
+
+def _pair_buckets(words: list[str]) -> list[int]:
+    crc32 = zlib.crc32  # `_bucket` written out: a call a pair cost a tenth of an import's preparing
+    return sorted({(crc32(f"{a} {b}".encode()) & 0xFFFF) - 0x8000 for a, b in itertools.pairwise(words)})
+
+
+def tsvector_literal(indexed: str) -> str:
+    """Return the `tsvector` input text holding each index word of an `index_text` with its positions."""
+    return _vector_text(_index_tokens(indexed))
+
+
+def pair_buckets(indexed: str) -> list[int]:
+    """Return the buckets (`int2`, ascending) of the pairs of consecutive index words of an `index_text`:
+    what the `pairs` column holds, so that a phrase of common words is looked for only in the few quotes
+    holding its pairs (GIN does not keep positions, and rechecking every quote holding "and", "it" and
+    "the" reads most of the table)."""
+    return _pair_buckets(_index_tokens(indexed))
 
 
 def column_texts(indexed: str) -> tuple[str, str]:
     """Return the input texts of a quote's `words` (`tsvector`) and `pairs` (`int2[]`) columns from its
     index text: what COPY writes for it."""
-    return tsvector_literal(indexed), "{" + ",".join(map(str, pair_buckets(indexed))) + "}"
+    words = _index_tokens(indexed)
+    return _vector_text(words), "{" + ",".join(map(str, _pair_buckets(words))) + "}"
 
 
 def prepared_chunk(indexed: bytes) -> tuple[bytes, list[tuple[str, str]]]:
@@ -138,15 +162,6 @@ def prepared_chunk(indexed: bytes) -> tuple[bytes, list[tuple[str, str]]]:
 
     texts = orjson.loads(indexed)
     return orjson.dumps(document_counts(texts)), [column_texts(words) for words in texts]
-
-
-def pair_buckets(indexed: str) -> list[int]:
-    """Return the buckets (`int2`, ascending) of the pairs of consecutive index words of an `index_text`:
-    what the `pairs` column holds, so that a phrase of common words is looked for only in the few quotes
-    holding its pairs (GIN does not keep positions, and rechecking every quote holding "and", "it" and
-    "the" reads most of the table)."""
-    words = indexed.replace("'", " ").split() if "'" in indexed else indexed.split()
-    return sorted({_bucket(a, b) for a, b in itertools.pairwise(words)})
 
 
 def _bucket(first: str, second: str) -> int:
