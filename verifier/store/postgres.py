@@ -96,7 +96,7 @@ MIGRATIONS: dict[int, str] = {}
 # few hundred MB for the writer's transaction are a newsroom server's ordinary means.
 BULK_SETTINGS = {"maintenance_work_mem": "256MB", "gin_pending_list_limit": "512MB"}
 GIN_INDEXES = ("quotes_words", "quotes_pairs")
-MERGE_EVERY = 200_000  # quotes committed between two merges of an import (`background_checkpoints`)
+MERGE_EVERY = 100_000  # quotes committed between two merges of an import (`background_checkpoints`)
 MERGE_PENDING = ("SELECT set_config('maintenance_work_mem', ?, true), "
                  + ", ".join(f"gin_clean_pending_list('{name}'::regclass)" for name in GIN_INDEXES))
 
