@@ -91,9 +91,10 @@ MIGRATIONS: dict[int, str] = {}
 # A write transaction puts its quotes' entries in the GIN indexes' pending lists (big enough for an import
 # batch: no merge while COPY runs), and they are merged into the indexes at once, sorted in memory: far
 # cheaper than the 4 MB merges of the default settings. `add` merges before it commits, so readers never
-# search a long pending list; an import merges each committed batch on a connection of its own while it
-# writes the next (`background_checkpoints`), so readers may search a batch or two of entries there. A
-# few hundred MB for the writer's transaction are a newsroom server's ordinary means.
+# search a long pending list; an import merges on a connection of its own each time MERGE_EVERY more quotes
+# are committed, while it writes the next batches (`background_checkpoints`), so readers may search that
+# many quotes' entries there. A few hundred MB for the writer's transaction are a newsroom server's
+# ordinary means.
 BULK_SETTINGS = {"maintenance_work_mem": "256MB", "gin_pending_list_limit": "512MB"}
 GIN_INDEXES = ("quotes_words", "quotes_pairs")
 MERGE_EVERY = 100_000  # quotes committed between two merges of an import (`background_checkpoints`)
@@ -101,7 +102,7 @@ MERGE_PENDING = ("SELECT set_config('maintenance_work_mem', ?, true), "
                  + ", ".join(f"gin_clean_pending_list('{name}'::regclass)" for name in GIN_INDEXES))
 
 PREPARED_CHUNK = 10_000  # index texts a worker prepares at a time (`prepare_index`)
-POOL_SIZE = 4  # a check needs one connection; an import two threads
+POOL_SIZE = 4  # a check needs one connection; an import two (its writer, its merges)
 CONNECT_SECONDS = 5.0  # how long a statement waits for a connection before the error is reported
 _LOCK_ID = 0x71756F74  # advisory lock held while the schema is created or migrated
 
@@ -501,13 +502,14 @@ class PostgresCorpus(Corpus):
     def background_checkpoints(self) -> Iterator[Callable[[], None]]:
         """Within the block, merge what committed batches left in the GIN indexes' pending lists on a
         connection of its own, in a thread of its own, instead of in each batch's transaction; yield the
-        function to call after each commit, which starts a merge unless one is running (the server
-        checkpoints on its own).
+        function to call after each commit, which starts a merge once MERGE_EVERY quotes were committed
+        since the last one started, unless one is still running (the server checkpoints on its own).
 
-        The merge (about a second for 50,000 quotes) then overlaps the next batch
-        instead of holding it up. Leaving the block waits for the running merge
-        and merges what the last commits left, so an import's time includes it and
-        readers find nothing left in the pending lists.
+        The merge (a few seconds for 100,000 quotes) then overlaps the next batches
+        instead of holding them up, and a big one costs less a quote than several
+        small ones. Leaving the block waits for the running merge and merges what
+        the last commits left, so an import's time includes it and readers find
+        nothing left in the pending lists.
         """
         pool = self.writes.pool
 
