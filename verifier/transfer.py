@@ -831,7 +831,7 @@ class _Importer:
             else:
                 self.absent_qids.add(qid)
         keys = list({key for key in map(name_key, (name for name, _ in speakers)) if key})
-        self.looked_up_keys = dict.fromkeys(keys, []) | corpus.speaker_rows_with_keys(keys) if keys else {}
+        self.looked_up_keys = (dict.fromkeys(keys, []) | corpus.speaker_rows_with_keys(keys)) if keys else {}
         ids = list({slug(name) for name, _ in speakers} - self.speaker_known)
         stored = corpus.existing_speaker_ids(ids) if ids else set()
         self.speaker_known.update(stored)

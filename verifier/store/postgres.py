@@ -590,6 +590,8 @@ class PostgresCorpus(Corpus):
         import's batch brings thousands) go in two statements, not four each."""
         import orjson
 
+        if not speakers:
+            return 0
         self._lock_writes()
         stored = self.existing_speaker_ids([s.id for s in speakers])
         new = [s for s in speakers if s.id not in stored]

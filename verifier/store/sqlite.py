@@ -181,8 +181,8 @@ def quote_id(text: str, speaker_id: str, source_id: str) -> str:
 
 
 class BackgroundJob:
-    """A job run one at a time in a thread of its own: started after each commit of an import unless it is
-    still running (the run going on, or the next, covers that commit too), and once more when closed."""
+    """A job run one at a time in a thread of its own: started after commits of an import unless it is
+    still running (the run going on, or a later one, covers those commits too), and once more when closed."""
 
     def __init__(self, job: Callable[[], None], name: str, closing: Callable[[], None] = lambda: None) -> None:
         from concurrent.futures import ThreadPoolExecutor
@@ -609,6 +609,8 @@ class Corpus:
     def merge_speakers(self, speakers: Sequence[Speaker]) -> int:
         """Store speakers (distinct ids), or merge each into the stored one with its id as `merge_speaker`
         does, inside the caller's transaction; return how many were not stored before."""
+        if not speakers:
+            return 0
         stored = self.existing_speaker_ids([s.id for s in speakers])
         for speaker in speakers:
             self.merge_speaker(speaker)
