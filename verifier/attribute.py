@@ -103,6 +103,12 @@ class _NP:
         return self.start + len(self.mention)
 
 
+def _determiner_before(toks: list[_Tok], k: int) -> int | None:
+    """Return the index of the nearest determiner among the tokens k, k - 1, ..., k - 3 (the one opening a
+    short noun phrase ending at token k: "a spokesman", "The Florida senator's"), or None."""
+    return next((n for n in range(k, max(-1, k - 4), -1) if toks[n].low in lx.DETERMINERS), None)
+
+
 def _index_at(toks: list[_Tok], pos: int) -> int:
     """Return the index of the first token starting at or after `pos` (len(toks) if none)."""
     return bisect.bisect_left(toks, pos, key=lambda t: t.start)
@@ -441,7 +447,7 @@ def _single_np_before(text: str, toks: list[_Tok], c: int, allow_appositive: boo
         if s >= 3 and toks[s - 1].low in {"for", "of", "to"} and toks[s - 2].low in lx.ROLE_NOUNS \
                 and toks[s - 2].low not in lx.INSTITUTION_HEADS:
             # "a spokesman for Bernie Sanders", "an aide to Pelosi": the spokesman speaks, not Sanders
-            d = next((n for n in range(s - 2, max(-1, s - 6), -1) if toks[n].low in lx.DETERMINERS), None)
+            d = _determiner_before(toks, s - 2)
             if d is not None:
                 role = text[toks[d].start:toks[s - 2].end]
                 return _NP(text[toks[d].start:tok.end], toks[d].start, "span", role)
@@ -773,7 +779,7 @@ def _find_cue_left(text: str, toks: list[_Tok], registry: _Registry | None = Non
                 return _Cue(_NP(owner.text[:-2], owner.start, "name"), tok.text)  # "Clinton's claim that "...""
             if owner.text.endswith(("'s", "’s")) and (owner.low[:-2] in lx.ROLE_NOUNS
                                                         or owner.low[:-2].endswith(_AGENT_SUFFIXES)):
-                d = next((m for m in range(c - 2, max(-1, c - 6), -1) if toks[m].low in lx.DETERMINERS), None)
+                d = _determiner_before(toks, c - 2)
                 if d is not None:  # "The Florida senator's answer was that "...""
                     return _Cue(_NP(text[toks[d].start:owner.end - 2], toks[d].start, "role"), tok.text)
         if _is_cue(tok) or n:
@@ -1058,7 +1064,7 @@ def _skip_to_verb(toks: list[_Tok], k: int) -> int:
 _BULLET = re.compile(r"[ \t]*(?:[\u2022\u00b7\u25aa\u25cf*\-\u2013\u2014]|\d{1,2}[.)]|l(?= [A-Z]))[ \t]+")
 
 
-_SLOGAN_NOUNS = _SPEECH_NOUNS | frozenset("promise pledge line mantra slogan refrain catchphrase quip".split())
+_SLOGAN_NOUNS = _SPEECH_NOUNS | frozenset("line mantra slogan refrain catchphrase".split())
 
 
 def _owner_before(masked: str, left: list[_Tok]) -> _Cue | None:

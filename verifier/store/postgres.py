@@ -668,25 +668,25 @@ class PostgresCorpus(Corpus):
         pending, self._pending = getattr(self, "_pending", []), []
         if not pending:
             return
+        stored, dropped = stored_part(indexed, positions)
         counts: list[bytes] = []  # JSON objects of word counts, to be added up
         if prepared is None:
-            encoded = [column_texts(words) for words in indexed]
+            encoded = [column_texts(words) for words in stored]
         else:
             encoded = []
             for chunk in prepared:
                 chunk_counts, chunk_columns = chunk.result()
                 counts.append(chunk_counts)
                 encoded.extend(chunk_columns)
-        if positions is not None and len(positions) < len(encoded):
-            encoded = [encoded[k] for k in positions]
-        indexed, dropped = stored_part(indexed, positions)
+            if dropped:
+                encoded = [encoded[k] for k in positions or ()]
         if not counts or dropped:  # counted here, or some quotes were stored already: their words taken out
             counted: Counter[str] | None = None
             if counts:
                 counted = Counter()
                 for chunk_counts in counts:
                     counted.update(orjson.loads(chunk_counts))
-            df = stored_counts(counted, indexed, dropped)
+            df = stored_counts(counted, stored, dropped)
             counts = [df if isinstance(df, bytes) else orjson.dumps(df)]
         self.writes.execute("SELECT " + ", ".join(["set_config(?, ?, true)"] * len(BULK_SETTINGS)),
                             [x for setting in BULK_SETTINGS.items() for x in setting])
@@ -696,8 +696,8 @@ class PostgresCorpus(Corpus):
             for rowid, (row, columns) in enumerate(zip(pending, encoded, strict=True), top + 1):
                 copy.write_row((rowid, *row, *columns))
         held: dict[str, list[int]] = {}
-        for n, words in enumerate(indexed, top + 1):
-            for token in set(words.replace("'", " ").split()):
+        for n, words in enumerate(stored, top + 1):
+            for token in set(_index_tokens(words)):
                 held.setdefault(token, []).append(n)
         with self.writes.cursor() as cursor, cursor.copy("COPY postings (token, first, rowids) FROM STDIN") as copy:
             for token, rows in held.items():  # (an array's text made here: psycopg dumps lists in Python)
