@@ -181,6 +181,17 @@ def test_a_file_with_no_readable_line_is_one_line_and_exit_2_and_leaves_no_corpu
     assert not db.exists()
 
 
+@pytest.mark.parametrize("content", ["", "\n  \n\n"])
+def test_an_empty_file_is_one_line_and_exit_2_and_leaves_no_corpus_behind(runner, tmp_path, content):
+    src = tmp_path / "qb.jsonl"
+    src.write_text(content)
+    db = tmp_path / "c.db"
+    result = _import(runner, src, "--corpus", db)
+    assert result.exit_code == 2
+    assert "nothing to import" in result.output and "Traceback" not in result.output
+    assert not db.exists()
+
+
 def test_strict_stops_at_the_first_malformed_line_and_writes_nothing(runner, tmp_path):
     src = _write_jsonl(tmp_path / "qb.jsonl", [QUOTEBANK[0], "{not json", QUOTEBANK[1]])
     db = tmp_path / "c.db"

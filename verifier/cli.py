@@ -470,9 +470,11 @@ def import_(files: tuple[str, ...], corpus_path: str | None, strict: bool, dry_r
         bar.close()
     if report.malformed > 20:
         click.echo(f"quoteproof: ... and {report.malformed - 20} more malformed line(s)", err=True)
-    if report.malformed and not report.quotes and not report.skipped:
+    if not report.lines or report.malformed and not report.quotes and not report.skipped:
         if created:
             _remove_database(target)
+        if not report.lines:
+            _fail(f"nothing to import: {', '.join(files)} hold(s) no records (empty or blank lines only)")
         _fail(f"no quote could be read: all {report.malformed:,} line(s) of {', '.join(files)} are malformed"
               " (see above); nothing was imported")
     rate = report.quotes / report.seconds if report.seconds else 0.0
